@@ -1,0 +1,57 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** An error the client caused or may act on; rendered as the contract's error envelope. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorBody {
+  status: "error";
+  error: { code: string; message: string; details?: unknown };
+}
+
+export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return { status: "error", error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+export const notFound = (what = "Resource") => new ApiError(404, "NOT_FOUND", `${what} not found`);
+
+/** Zod issues as the contract's `details`: each issue's path and message. */
+export function validationError(issues: readonly { path: PropertyKey[]; message: string }[]): ApiError {
+  const details = issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  const first = details[0];
+  const message = first ? `Invalid request: ${first.path ? `${first.path}: ` : ""}${first.message}` : "Invalid request";
+  return new ApiError(400, "VALIDATION_ERROR", message, details);
+}
+
+const HTTP_EXCEPTION_CODES: Record<number, { status: ContentfulStatusCode; code: string }> = {
+  400: { status: 400, code: "VALIDATION_ERROR" },
+  401: { status: 401, code: "UNAUTHORIZED" },
+  413: { status: 413, code: "PAYLOAD_TOO_LARGE" },
+  415: { status: 400, code: "VALIDATION_ERROR" },
+};
+
+/** The one error handler: every failure leaves as the envelope, and nothing a client sends becomes a 500. */
+export function handleError(error: Error, c: Context): Response {
+  if (error instanceof ApiError) {
+    return c.json(errorBody(error.code, error.message, error.details), error.status, error.headers);
+  }
+  if (error instanceof HTTPException) {
+    const mapped = HTTP_EXCEPTION_CODES[error.status] ?? { status: error.status, code: "ERROR" };
+    const message =
+      error.status === 415 ? "The body must be JSON (Content-Type: application/json)" : error.message || "Bad request";
+    return c.json(errorBody(mapped.code, message), mapped.status as ContentfulStatusCode);
+  }
+  console.error("unhandled error", c.req.method, c.req.path, error);
+  return c.json(errorBody("INTERNAL_ERROR", "Something went wrong on our side; please try again"), 500);
+}

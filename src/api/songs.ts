@@ -1,0 +1,148 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { database } from "../db/client";
+import { songShares, songs, users } from "../db/schema";
+import { listSongs, mayEditSong, type SongPermission, songWithAccess } from "../db/songs";
+import { SongCreateSchema, SongSchema, SongShareSchema, SongUpdateSchema } from "../domain/schemas";
+import { ApiError, notFound } from "./errors";
+import { jsonBody, responses, security } from "./openapi";
+import { createRouter, ok } from "./router";
+
+const SongIdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+function songOut(song: typeof songs.$inferSelect, permission: SongPermission) {
+  return { ...song, permission };
+}
+
+export const songsRouter = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/songs",
+      tags: ["songs"],
+      security,
+      request: { body: jsonBody(SongCreateSchema) },
+      responses: responses(SongSchema, "The new song", 201),
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const song = await database(c.env.DB)
+        .insert(songs)
+        .values({ title: body.title, content: body.content, owner_id: c.get("actor").userId })
+        .returning()
+        .get();
+      return ok(c, songOut(song, "owner"), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/songs",
+      tags: ["songs"],
+      security,
+      responses: responses(z.object({ songs: z.array(SongSchema) }), "My songs and songs shared with me"),
+    }),
+    async (c) => ok(c, { songs: await listSongs(database(c.env.DB), c.get("actor")) }),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/songs/{id}",
+      tags: ["songs"],
+      security,
+      request: { params: SongIdParam },
+      responses: responses(SongSchema, "The song"),
+    }),
+    async (c) => {
+      const access = await songWithAccess(database(c.env.DB), c.req.valid("param").id, c.get("actor"));
+      if (!access) throw notFound("Song");
+      return ok(c, songOut(access.song, access.permission));
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/songs/{id}",
+      tags: ["songs"],
+      security,
+      request: { params: SongIdParam, body: jsonBody(SongUpdateSchema) },
+      responses: responses(SongSchema, "The updated song"),
+    }),
+    async (c) => {
+      const db = database(c.env.DB);
+      const access = await songWithAccess(db, c.req.valid("param").id, c.get("actor"));
+      if (!access) throw notFound("Song");
+      if (!mayEditSong(access.permission))
+        throw new ApiError(403, "FORBIDDEN", "You may read this song but not edit it");
+      const body = c.req.valid("json");
+      const song = await db
+        .update(songs)
+        .set({ ...body, updated_at: new Date().toISOString() })
+        .where(eq(songs.id, access.song.id))
+        .returning()
+        .get();
+      return ok(c, songOut(song!, access.permission));
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/songs/{id}/share",
+      tags: ["songs"],
+      security,
+      request: { params: SongIdParam, body: jsonBody(SongShareSchema) },
+      responses: responses(
+        z.object({
+          song_id: z.int(),
+          user_id: z.string().nullable(),
+          email: z.string().nullable(),
+          permission: z.string(),
+        }),
+        "The share",
+      ),
+    }),
+    async (c) => {
+      const db = database(c.env.DB);
+      const actor = c.get("actor");
+      const access = await songWithAccess(db, c.req.valid("param").id, actor);
+      if (!access) throw notFound("Song");
+      if (access.permission !== "owner" && access.permission !== "admin") {
+        throw new ApiError(403, "FORBIDDEN", "Only the owner or an admin of the song may share it");
+      }
+      const body = c.req.valid("json");
+      // A share by email names the user when one with that email has signed in; otherwise it waits for them.
+      const email = body.email?.toLowerCase() ?? null;
+      const known = email
+        ? await db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()
+        : undefined;
+      const userId = body.user_id ?? known?.id ?? null;
+      if (userId === access.song.owner_id)
+        throw new ApiError(409, "CONFLICT", "The owner already has every permission");
+      const values = {
+        song_id: access.song.id,
+        user_id: userId,
+        email: userId ? null : email,
+        permission: body.permission,
+        created_by: actor.userId,
+      };
+      await db
+        .insert(songShares)
+        .values(values)
+        .onConflictDoUpdate({
+          target: userId ? [songShares.song_id, songShares.user_id] : [songShares.song_id, songShares.email],
+          set: { permission: body.permission },
+        });
+      return ok(c, {
+        song_id: values.song_id,
+        user_id: values.user_id,
+        email: values.email,
+        permission: values.permission,
+      });
+    },
+  );

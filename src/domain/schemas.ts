@@ -1,0 +1,227 @@
+/**
+ * The zod schemas of every request and response. They validate requests, generate the OpenAPI document,
+ * and give the TypeScript SDK its types, so the three cannot drift apart.
+ */
+import { z } from "@hono/zod-openapi";
+import { ACCESS_MODES, ASSIGNABLE_ROLES, PERMISSIONS, ROLES, SESSION_STATUSES } from "./permissions";
+import { SETTINGS_BOUNDS } from "./settings";
+
+const trimmed = (min: number, max: number) => z.string().trim().min(min).max(max);
+const isoTime = z.string().openapi({ example: "2026-11-27T12:00:00.000Z" });
+
+export const RoleSchema = z.enum(ROLES);
+export const AssignableRoleSchema = z.enum(ASSIGNABLE_ROLES);
+export const PermissionSchema = z.enum(PERMISSIONS);
+export const SessionStatusSchema = z.enum(SESSION_STATUSES);
+export const AccessModeSchema = z.enum(ACCESS_MODES);
+
+export const PermissionMapSchema = z
+  .object({
+    editor: z.array(PermissionSchema).max(PERMISSIONS.length),
+    commenter: z.array(PermissionSchema).max(PERMISSIONS.length),
+    viewer: z.array(PermissionSchema).max(PERMISSIONS.length),
+  })
+  .openapi("PermissionMap");
+
+const boundedInt = (bounds: { min: number; max: number }) => z.int().min(bounds.min).max(bounds.max);
+
+export const SettingsSchema = z
+  .object({
+    auto_save_interval: boundedInt(SETTINGS_BOUNDS.auto_save_interval).optional(),
+    auto_recording: z.boolean().optional(),
+    idle_timeout_minutes: boundedInt(SETTINGS_BOUNDS.idle_timeout_minutes).optional(),
+    archive_after_days: boundedInt(SETTINGS_BOUNDS.archive_after_days).optional(),
+  })
+  .catchall(z.json())
+  .openapi("Settings");
+
+export const MaxParticipantsSchema = z.int().min(2).max(50);
+
+// ---- errors and envelope ----
+
+export const ErrorSchema = z
+  .object({
+    status: z.literal("error"),
+    error: z.object({
+      code: z.string().openapi({ example: "VALIDATION_ERROR" }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+export function envelope<T extends z.ZodType>(data: T) {
+  return z.object({ status: z.literal("success"), data, message: z.string().optional() });
+}
+
+// ---- songs ----
+
+export const SongSchema = z
+  .object({
+    id: z.int(),
+    title: z.string(),
+    content: z.string(),
+    owner_id: z.string(),
+    permission: z.enum(["owner", "read", "edit", "admin"]).optional(),
+    created_at: isoTime,
+    updated_at: isoTime,
+  })
+  .openapi("Song");
+
+export const MAX_SONG_LENGTH = 60_000;
+export const SongCreateSchema = z.object({
+  title: trimmed(1, 255),
+  content: z.string().max(MAX_SONG_LENGTH),
+});
+export const SongUpdateSchema = z
+  .object({ title: trimmed(1, 255).optional(), content: z.string().max(MAX_SONG_LENGTH).optional() })
+  .refine((body) => body.title !== undefined || body.content !== undefined, "Give a title or content to change");
+export const SongShareSchema = z
+  .object({
+    user_id: trimmed(1, 255).optional(),
+    email: z.email().max(320).optional(),
+    permission: z.enum(["read", "edit", "admin"]),
+  })
+  .refine(
+    (body) => (body.user_id === undefined) !== (body.email === undefined),
+    "Give exactly one of user_id or email",
+  );
+
+// ---- templates ----
+
+export const TemplateSchema = z
+  .object({
+    id: z.int(),
+    name: z.string(),
+    description: z.string().nullable(),
+    category: z.string(),
+    max_participants: z.int(),
+    auto_recording: z.boolean(),
+    auto_save_interval: z.int(),
+    default_role: AssignableRoleSchema,
+    permissions: PermissionMapSchema,
+    settings: z.record(z.string(), z.unknown()),
+    is_public: z.boolean(),
+    is_default: z.boolean(),
+    created_by: z.string().nullable(),
+    usage_count: z.int(),
+    created_at: isoTime,
+    updated_at: isoTime,
+  })
+  .openapi("Template");
+
+const templateFields = {
+  name: trimmed(1, 100),
+  description: trimmed(0, 1000).nullable().optional(),
+  category: trimmed(1, 50),
+  max_participants: MaxParticipantsSchema,
+  auto_recording: z.boolean(),
+  auto_save_interval: boundedInt(SETTINGS_BOUNDS.auto_save_interval),
+  default_role: AssignableRoleSchema,
+  permissions: PermissionMapSchema,
+  settings: SettingsSchema,
+  is_public: z.boolean(),
+};
+export const TemplateCreateSchema = z.object({
+  ...templateFields,
+  description: templateFields.description,
+  max_participants: templateFields.max_participants.default(10),
+  auto_recording: templateFields.auto_recording.default(false),
+  auto_save_interval: templateFields.auto_save_interval.default(30),
+  default_role: templateFields.default_role.default("viewer"),
+  settings: templateFields.settings.default({}),
+  is_public: templateFields.is_public.default(false),
+});
+export const TemplateUpdateSchema = z
+  .object(templateFields)
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, "Give at least one field to change");
+
+// ---- sessions ----
+
+export const ParticipantSchema = z
+  .object({
+    user_id: z.string(),
+    display_name: z.string(),
+    role: RoleSchema,
+    status: z.enum(["active", "left", "removed"]),
+    color: z.string(),
+    online: z.boolean(),
+    joined_at: isoTime,
+    last_seen_at: isoTime.nullable(),
+    contribution_count: z.int(),
+    total_time_seconds: z.int(),
+    invited_by: z.string().nullable(),
+    email: z.string().nullable().optional(),
+  })
+  .openapi("Participant");
+
+const sessionFields = {
+  id: z.uuid(),
+  song_id: z.int(),
+  template_id: z.int().nullable(),
+  owner_id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  access_mode: AccessModeSchema,
+  status: SessionStatusSchema,
+  max_participants: z.int(),
+  participant_count: z.int(),
+  online_count: z.int(),
+  is_recording: z.boolean(),
+  default_role: AssignableRoleSchema,
+  settings: z.record(z.string(), z.unknown()),
+  created_at: isoTime,
+  updated_at: isoTime,
+  started_at: isoTime,
+  ended_at: isoTime.nullable(),
+  last_activity_at: isoTime,
+  user_role: RoleSchema.nullable(),
+  permissions: z.array(PermissionSchema),
+  invitation_code: z.string().optional(),
+};
+
+export const SessionSummarySchema = z.object(sessionFields).openapi("SessionSummary");
+export const SessionViewSchema = z
+  .object({ ...sessionFields, participants: z.array(ParticipantSchema) })
+  .openapi("Session");
+
+export const SessionCreateSchema = z.object({
+  song_id: z.int().positive(),
+  name: trimmed(1, 255),
+  description: trimmed(0, 2000).nullable().optional(),
+  template_id: z.int().positive().nullable().optional(),
+  access_mode: AccessModeSchema.default("invite-only"),
+  max_participants: MaxParticipantsSchema.optional(),
+  default_role: AssignableRoleSchema.optional(),
+  settings: SettingsSchema.optional(),
+});
+
+export const SessionUpdateSchema = z
+  .object({
+    name: trimmed(1, 255).optional(),
+    description: trimmed(0, 2000).nullable().optional(),
+    access_mode: AccessModeSchema.optional(),
+    max_participants: MaxParticipantsSchema.optional(),
+    default_role: AssignableRoleSchema.optional(),
+    settings: SettingsSchema.optional(),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), "Give at least one field to change");
+
+export const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const MySessionsQuerySchema = PageQuerySchema.extend({
+  status: SessionStatusSchema.optional(),
+  role: RoleSchema.optional(),
+});
+
+export type SessionCreate = z.infer<typeof SessionCreateSchema>;
+export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;
+export type SessionView = z.infer<typeof SessionViewSchema>;
+export type SessionSummary = z.infer<typeof SessionSummarySchema>;
+export type Participant = z.infer<typeof ParticipantSchema>;
+export type Template = z.infer<typeof TemplateSchema>;
+export type Song = z.infer<typeof SongSchema>;

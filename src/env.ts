@@ -1,0 +1,27 @@
+import type { SessionRoom } from "./room/session-room";
+
+/** Settings read from the environment: vars in wrangler.toml, secrets in .dev.vars or `wrangler secret put`. */
+export interface Secrets {
+  JWT_SECRET?: string;
+  JWT_JWKS_URL?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  DEV_AUTH?: string;
+  CORS_ORIGINS?: string;
+}
+
+export type Bindings = Omit<Env, "SESSION_ROOM" | "DEV_AUTH" | "CORS_ORIGINS"> &
+  Secrets & { SESSION_ROOM: DurableObjectNamespace<SessionRoom> };
+
+/** Who is asking, from a verified token. */
+export interface Actor {
+  userId: string;
+  email: string | null;
+  name: string | null;
+  isAdmin: boolean;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: { actor: Actor; requestId: string };
+}

@@ -1,0 +1,109 @@
+/**
+ * The D1 projection of one session: the object writes it through its outbox, so "my sessions", public listings
+ * and cleanup sweeps are single queries. A delivery writes whole rows, so repeating one is harmless.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { database } from "../db/client";
+import { sessionInvitations, sessionParticipants, sessions, songs } from "../db/schema";
+import type { InvitationRow, ParticipantRow, SessionRow } from "./rows";
+
+export type OutboxKind = "session" | "members" | "song";
+
+export interface SessionProjection extends Omit<SessionRow, "invitation_code"> {
+  participant_count: number;
+  online_count: number;
+  is_recording: boolean;
+  idle_deadline_at: string | null;
+  archive_due_at: string | null;
+  archive_key: string | null;
+}
+
+export interface ProjectionSnapshot {
+  session: SessionProjection;
+  members?: { participants: ParticipantRow[]; invitations: InvitationRow[] };
+  song?: { content: string; saved_at: string };
+}
+
+export type ProjectionWriter = (db: D1Database, snapshot: ProjectionSnapshot) => Promise<void>;
+
+export const writeProjection: ProjectionWriter = async (d1, snapshot) => {
+  const db = database(d1);
+  const { session } = snapshot;
+  const row = {
+    id: session.id,
+    song_id: session.song_id,
+    template_id: session.template_id,
+    owner_id: session.owner_id,
+    name: session.name,
+    description: session.description,
+    access_mode: session.access_mode,
+    status: session.status,
+    max_participants: session.max_participants,
+    participant_count: session.participant_count,
+    online_count: session.online_count,
+    is_recording: session.is_recording,
+    default_role: session.default_role,
+    permissions: session.permissions,
+    settings: session.settings,
+    created_at: session.created_at,
+    updated_at: session.updated_at,
+    started_at: session.started_at,
+    ended_at: session.ended_at,
+    last_activity_at: session.last_activity_at,
+    idle_deadline_at: session.idle_deadline_at,
+    archive_due_at: session.archive_due_at,
+    archive_key: session.archive_key,
+    version: session.version,
+  };
+  const upsertSession = db
+    .insert(sessions)
+    .values(row)
+    .onConflictDoUpdate({
+      target: sessions.id,
+      set: Object.fromEntries(
+        Object.keys(row)
+          .filter((key) => key !== "id")
+          .map((key) => [key, sql.raw(`excluded.${key}`)]),
+      ),
+      setWhere: sql`excluded.version >= ${sessions.version}`,
+    });
+  const statements: Parameters<typeof db.batch>[0][number][] = [];
+  if (snapshot.members) {
+    statements.push(db.delete(sessionParticipants).where(eq(sessionParticipants.session_id, session.id)));
+    for (const participant of snapshot.members.participants) {
+      statements.push(
+        db.insert(sessionParticipants).values({
+          session_id: session.id,
+          user_id: participant.user_id,
+          role: participant.role,
+          status: participant.status,
+          joined_at: participant.joined_at,
+        }),
+      );
+    }
+    statements.push(db.delete(sessionInvitations).where(eq(sessionInvitations.session_id, session.id)));
+    for (const invitation of snapshot.members.invitations) {
+      statements.push(
+        db.insert(sessionInvitations).values({
+          id: invitation.id,
+          session_id: session.id,
+          user_id: invitation.user_id,
+          email: invitation.email,
+          role: invitation.role,
+          invited_by: invitation.invited_by,
+          message: invitation.message,
+          created_at: invitation.created_at,
+        }),
+      );
+    }
+  }
+  if (snapshot.song) {
+    statements.push(
+      db
+        .update(songs)
+        .set({ content: snapshot.song.content, updated_at: snapshot.song.saved_at })
+        .where(and(eq(songs.id, session.song_id))),
+    );
+  }
+  await db.batch([upsertSession, ...statements]);
+};

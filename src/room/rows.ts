@@ -1,0 +1,89 @@
+/** Row shapes of the session object's SQLite tables, parsed. */
+import type {
+  AccessMode,
+  AssignableRole,
+  MemberStatus,
+  PermissionMap,
+  Role,
+  SessionStatus,
+} from "../domain/permissions";
+import type { SessionSettings } from "../domain/settings";
+
+export interface SessionRow {
+  id: string;
+  song_id: number;
+  template_id: number | null;
+  owner_id: string;
+  name: string;
+  description: string | null;
+  access_mode: AccessMode;
+  status: SessionStatus;
+  max_participants: number;
+  default_role: AssignableRole;
+  permissions: PermissionMap;
+  settings: SessionSettings;
+  invitation_code: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string;
+  ended_at: string | null;
+  last_activity_at: string;
+  version: number;
+}
+
+export interface ParticipantRow {
+  user_id: string;
+  display_name: string;
+  email: string | null;
+  role: Role;
+  status: MemberStatus;
+  color: string;
+  joined_at: string;
+  last_seen_at: string | null;
+  contribution_count: number;
+  total_time_seconds: number;
+  invited_by: string | null;
+}
+
+export interface InvitationRow {
+  id: string;
+  user_id: string | null;
+  email: string | null;
+  role: AssignableRole;
+  invited_by: string;
+  message: string | null;
+  status: "pending" | "accepted" | "revoked";
+  created_at: string;
+  closed_at: string | null;
+}
+
+export interface ActivityRow {
+  id: number;
+  type: string;
+  user_id: string | null;
+  description: string;
+  details: string | null;
+  is_private: number;
+  created_at: string;
+}
+
+export interface DocumentRow {
+  rev: number;
+  content: string;
+  saved_rev: number;
+  saved_at: string | null;
+}
+
+export interface RecordingRow {
+  id: string;
+  status: "recording" | "stopped";
+  started_at: string;
+  started_at_ms: number;
+  stopped_at: string | null;
+  started_by: string;
+  duration_ms: number;
+  events_count: number;
+  chunks_count: number;
+  start_rev: number;
+  start_content: string;
+}

@@ -1,0 +1,135 @@
+/**
+ * The session object's own SQLite schema. Each entry is applied once, in order, from the constructor;
+ * `schema_version` in `meta` records how far an object has come.
+ */
+export const ROOM_MIGRATIONS: string[] = [
+  `
+  CREATE TABLE session (
+    id TEXT PRIMARY KEY,
+    song_id INTEGER NOT NULL,
+    template_id INTEGER,
+    owner_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    access_mode TEXT NOT NULL,
+    status TEXT NOT NULL,
+    max_participants INTEGER NOT NULL,
+    default_role TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    invitation_code TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    last_activity_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0
+  );
+
+  CREATE TABLE participants (
+    user_id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    email TEXT,
+    role TEXT NOT NULL,
+    status TEXT NOT NULL,
+    color TEXT NOT NULL,
+    joined_at TEXT NOT NULL,
+    last_seen_at TEXT,
+    contribution_count INTEGER NOT NULL DEFAULT 0,
+    total_time_seconds INTEGER NOT NULL DEFAULT 0,
+    invited_by TEXT
+  );
+
+  CREATE TABLE invitations (
+    id TEXT PRIMARY KEY,
+    user_id TEXT,
+    email TEXT,
+    role TEXT NOT NULL,
+    invited_by TEXT NOT NULL,
+    message TEXT,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+  );
+  CREATE INDEX invitations_user ON invitations (user_id, status);
+  CREATE INDEX invitations_email ON invitations (email, status);
+
+  CREATE TABLE activities (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    user_id TEXT,
+    description TEXT NOT NULL,
+    details TEXT,
+    is_private INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX activities_type ON activities (type, id);
+
+  CREATE TABLE document (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    rev INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    saved_rev INTEGER NOT NULL,
+    saved_at TEXT
+  );
+
+  CREATE TABLE ops (
+    rev INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX ops_client_seq ON ops (client_id, seq);
+
+  CREATE TABLE comments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    anchor TEXT,
+    rev INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE recordings (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    started_at_ms INTEGER NOT NULL,
+    stopped_at TEXT,
+    started_by TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    events_count INTEGER NOT NULL DEFAULT 0,
+    chunks_count INTEGER NOT NULL DEFAULT 0,
+    start_rev INTEGER NOT NULL,
+    start_content TEXT NOT NULL
+  );
+
+  CREATE TABLE recording_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recording_id TEXT NOT NULL,
+    t INTEGER NOT NULL,
+    line TEXT NOT NULL
+  );
+
+  CREATE TABLE used_tickets (id TEXT PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
+
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
+];
+
+export function migrateRoom(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+  let version = row ? Number(row.value) : 0;
+  while (version < ROOM_MIGRATIONS.length) {
+    sql.exec(ROOM_MIGRATIONS[version]!);
+    version += 1;
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(version));
+  }
+}
