@@ -62,46 +62,50 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   async create(init: CreateSessionInit, owner: Actor): Promise<RoomResult<SessionView>> {
     return this.run(async () => {
-      if (this.sessionOrNull()) refuse(409, "CONFLICT", "A session with this id already exists");
-      const now = this.now();
-      const invitationCode = init.access_mode === "link-access" ? newInvitationCode() : null;
-      this.sql.exec(
-        `INSERT INTO session (id, song_id, template_id, owner_id, name, description, access_mode, status,
-           max_participants, default_role, permissions, settings, invitation_code, created_at, updated_at,
-           started_at, last_activity_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-        init.id,
-        init.song_id,
-        init.template_id,
-        owner.userId,
-        init.name,
-        init.description,
-        init.access_mode,
-        init.config.max_participants,
-        init.config.default_role,
-        JSON.stringify(init.config.permissions),
-        JSON.stringify(init.config.settings),
-        invitationCode,
-        now,
-        now,
-        now,
-        now,
-      );
-      this.sql.exec(
-        "INSERT INTO document (id, rev, content, saved_rev, saved_at) VALUES (1, 0, ?, 0, ?)",
-        init.song_content,
-        now,
-      );
-      this.addParticipant(owner, "owner", null);
-      this.log("session_created", owner.userId, `${displayName(owner)} created the session "${init.name}"`, {
-        template_id: init.template_id,
-        access_mode: init.access_mode,
-      });
-      if (init.config.settings.auto_recording) this.startRecordingRow(owner.userId);
-      this.enqueue("session", "members");
+      this.transaction(() => this.insertSession(init, owner));
       await this.settle();
       return this.viewFor(owner.userId);
     });
+  }
+
+  private insertSession(init: CreateSessionInit, owner: Actor): void {
+    if (this.sessionOrNull()) refuse(409, "CONFLICT", "A session with this id already exists");
+    const now = this.now();
+    const invitationCode = init.access_mode === "link-access" ? newInvitationCode() : null;
+    this.sql.exec(
+      `INSERT INTO session (id, song_id, template_id, owner_id, name, description, access_mode, status,
+           max_participants, default_role, permissions, settings, invitation_code, created_at, updated_at,
+           started_at, last_activity_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+      init.id,
+      init.song_id,
+      init.template_id,
+      owner.userId,
+      init.name,
+      init.description,
+      init.access_mode,
+      init.config.max_participants,
+      init.config.default_role,
+      JSON.stringify(init.config.permissions),
+      JSON.stringify(init.config.settings),
+      invitationCode,
+      now,
+      now,
+      now,
+      now,
+    );
+    this.sql.exec(
+      "INSERT INTO document (id, rev, content, saved_rev, saved_at) VALUES (1, 0, ?, 0, ?)",
+      init.song_content,
+      now,
+    );
+    this.addParticipant(owner, "owner", null);
+    this.log("session_created", owner.userId, `${displayName(owner)} created the session "${init.name}"`, {
+      template_id: init.template_id,
+      access_mode: init.access_mode,
+    });
+    if (init.config.settings.auto_recording) this.startRecordingRow(owner.userId);
+    this.enqueue("session", "members");
   }
 
   async view(actor: Actor): Promise<RoomResult<SessionView>> {
@@ -113,50 +117,58 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   async update(actor: Actor, patch: SessionUpdate): Promise<RoomResult<SessionView>> {
     return this.run(async () => {
-      const session = this.requirePermission(actor, "manage_session");
-      if (patch.max_participants !== undefined && patch.max_participants < this.participantCount()) {
-        refuse(
-          409,
-          "PARTICIPANT_LIMIT_TOO_LOW",
-          `The session already has ${this.participantCount()} participants; the limit cannot go below that`,
-        );
-      }
-      const next: SessionRow = {
-        ...session,
-        name: patch.name ?? session.name,
-        description: patch.description === undefined ? session.description : patch.description,
-        access_mode: patch.access_mode ?? session.access_mode,
-        max_participants: patch.max_participants ?? session.max_participants,
-        default_role: patch.default_role ?? session.default_role,
-        settings: patch.settings ? mergeSettings(session.settings, patch.settings) : session.settings,
-      };
-      if (next.access_mode === "link-access" && !next.invitation_code) next.invitation_code = newInvitationCode();
-      const changed = (Object.keys(patch) as (keyof SessionUpdate)[]).filter((key) => patch[key] !== undefined);
-      this.saveSession(next);
-      this.log("session_updated", actor.userId, `${displayName(actor)} changed ${changed.join(", ")}`, {
-        changed,
-      });
-      this.enqueue("session");
+      this.transaction(() => this.applyUpdate(actor, patch));
       await this.settle();
       return this.viewFor(actor.userId);
     });
   }
 
+  private applyUpdate(actor: Actor, patch: SessionUpdate): void {
+    const session = this.requirePermission(actor, "manage_session");
+    if (patch.max_participants !== undefined && patch.max_participants < this.participantCount()) {
+      refuse(
+        409,
+        "PARTICIPANT_LIMIT_TOO_LOW",
+        `The session already has ${this.participantCount()} participants; the limit cannot go below that`,
+      );
+    }
+    const next: SessionRow = {
+      ...session,
+      name: patch.name ?? session.name,
+      description: patch.description === undefined ? session.description : patch.description,
+      access_mode: patch.access_mode ?? session.access_mode,
+      max_participants: patch.max_participants ?? session.max_participants,
+      default_role: patch.default_role ?? session.default_role,
+      settings: patch.settings ? mergeSettings(session.settings, patch.settings) : session.settings,
+    };
+    if (next.access_mode === "link-access" && !next.invitation_code) next.invitation_code = newInvitationCode();
+    const changed = (Object.keys(patch) as (keyof SessionUpdate)[]).filter((key) => patch[key] !== undefined);
+    this.saveSession(next);
+    this.log("session_updated", actor.userId, `${displayName(actor)} changed ${changed.join(", ")}`, {
+      changed,
+    });
+    this.enqueue("session");
+  }
+
   async transition(actor: Actor, action: keyof typeof STATUS_TRANSITIONS): Promise<RoomResult<SessionView>> {
     return this.run(async () => {
-      const session = this.requireSession();
-      const member = this.member(actor.userId);
-      // Status checks come after the permission check, so a read-only session still says who may manage it.
-      const denial = authorize({ ...session, status: "active" }, member, "manage_session");
-      if (denial) refuse(denial.status, denial.code, denial.message);
-      const transition = STATUS_TRANSITIONS[action];
-      if (!transition.from.includes(session.status)) {
-        refuse(409, "INVALID_STATUS_TRANSITION", `Cannot ${action} a session that is ${session.status}`);
-      }
-      this.changeStatus(session, transition.to, actor.userId, `${displayName(actor)} ${pastTense(action)} the session`);
+      this.transaction(() => this.applyTransition(actor, action));
       await this.settle();
       return this.viewFor(actor.userId);
     });
+  }
+
+  private applyTransition(actor: Actor, action: keyof typeof STATUS_TRANSITIONS): void {
+    const session = this.requireSession();
+    const member = this.member(actor.userId);
+    // Status checks come after the permission check, so a read-only session still says who may manage it.
+    const denial = authorize({ ...session, status: "active" }, member, "manage_session");
+    if (denial) refuse(denial.status, denial.code, denial.message);
+    const transition = STATUS_TRANSITIONS[action];
+    if (!transition.from.includes(session.status)) {
+      refuse(409, "INVALID_STATUS_TRANSITION", `Cannot ${action} a session that is ${session.status}`);
+    }
+    this.changeStatus(session, transition.to, actor.userId, `${displayName(actor)} ${pastTense(action)} the session`);
   }
 
   async rotateInvitationCode(actor: Actor): Promise<RoomResult<{ invitation_code: string }>> {
@@ -528,6 +540,11 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   // ---------------------------------------------------------------- RPC plumbing
+
+  /** Writes that commit together or, when a check refuses midway, not at all. */
+  protected transaction<T>(body: () => T): T {
+    return this.ctx.storage.transactionSync(body);
+  }
 
   /** Runs one RPC: a refusal becomes a RoomResult error; anything else is a bug and is rethrown. */
   private async run<T>(operation: () => Promise<T>): Promise<RoomResult<T>> {
