@@ -59,7 +59,10 @@ describe("creating a session", () => {
     const song = await createSong(owner);
     const blank = await api("POST", "/sessions", { user: owner, body: { song_id: song.id, name: "   " } });
     expect(blank.status).toBe(400);
-    const mode = await api("POST", "/sessions", { user: owner, body: { song_id: song.id, name: "x", access_mode: "open" } });
+    const mode = await api("POST", "/sessions", {
+      user: owner,
+      body: { song_id: song.id, name: "x", access_mode: "open" },
+    });
     expect(mode.status).toBe(400);
     const tooMany = await api("POST", "/sessions", {
       user: owner,
@@ -256,8 +259,9 @@ describe("the D1 projection", () => {
     expect(patched.status).toBe(200);
     expect(patched.body.data.name).toBe("Renamed");
     expect((await projectedRow(session.id))?.name).toBe("Rehearsal");
-    const pending = await runInDurableObject(stub, (_room, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
+    const pending = await runInDurableObject(
+      stub,
+      (_room, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
     );
     expect(pending).toBe(1);
 
@@ -265,8 +269,9 @@ describe("the D1 projection", () => {
     const row = await projectedRow(session.id);
     expect(row?.name).toBe("Renamed");
     expect(row?.participant_count).toBe(1);
-    const after = await runInDurableObject(stub, (_room, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
+    const after = await runInDurableObject(
+      stub,
+      (_room, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n,
     );
     expect(after).toBe(0);
   });
