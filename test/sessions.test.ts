@@ -244,7 +244,8 @@ describe("the D1 projection", () => {
     expect((await projectedRow(session.id))?.name).toBe("Rehearsal");
 
     const stub = roomStub(session.id);
-    await runInDurableObject(stub, (room: SessionRoom) => {
+    await runInDurableObject(stub, (instance) => {
+      const room = instance as SessionRoom;
       const realWriter = room.projectionWriter;
       let failures = 0;
       room.projectionWriter = async (db, snapshot) => {

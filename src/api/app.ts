@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { limitMutations, requireAuth } from "../auth/middleware";
 import { ApiError, errorBody, handleError } from "./errors";
+import { membershipRouter } from "./membership";
 import { publicRouter } from "./public";
 import { createRouter } from "./router";
 import { sessionsRouter } from "./sessions";
@@ -17,6 +18,7 @@ const protectedApi = createRouter()
   .use(requireAuth, limitMutations)
   .route("/", templatesRouter)
   .route("/", songsRouter)
+  .route("/", membershipRouter)
   .route("/", sessionsRouter);
 
 const api = createRouter();

@@ -50,7 +50,9 @@ export function handleError(error: Error, c: Context): Response {
     const mapped = HTTP_EXCEPTION_CODES[error.status] ?? { status: error.status, code: "ERROR" };
     const message =
       error.status === 415 ? "The body must be JSON (Content-Type: application/json)" : error.message || "Bad request";
-    return c.json(errorBody(mapped.code, message), mapped.status as ContentfulStatusCode);
+    // A body that is not JSON fails before any schema sees it; it still names what failed, as zod issues do.
+    const details = mapped.code === "VALIDATION_ERROR" ? [{ path: "", message }] : undefined;
+    return c.json(errorBody(mapped.code, message, details), mapped.status as ContentfulStatusCode);
   }
   console.error("unhandled error", c.req.method, c.req.path, error);
   return c.json(errorBody("INTERNAL_ERROR", "Something went wrong on our side; please try again"), 500);

@@ -74,11 +74,12 @@ const READ_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set(["read", "view_pr
 export function authorize(session: SessionAccess, member: MemberAccess | null, permission: Permission): Denial | null {
   const activeMember = member?.status === "active" ? member : null;
   if (!activeMember) {
-    // Anyone may look at a public session; everything else needs membership.
-    if (permission === "read" && session.access_mode === "public") return null;
+    // A removed user is shut out even of a public session, until invited again.
     if (member?.status === "removed") {
       return { status: 403, code: "REMOVED", message: "You were removed from this session" };
     }
+    // Anyone else may look at a public session; everything more needs membership.
+    if (permission === "read" && session.access_mode === "public") return null;
     return { status: 403, code: "FORBIDDEN", message: "You are not a participant of this session" };
   }
   if (!permissionsOf(activeMember.role, session.permissions).includes(permission)) {

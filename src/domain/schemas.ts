@@ -225,3 +225,79 @@ export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 export type Participant = z.infer<typeof ParticipantSchema>;
 export type Template = z.infer<typeof TemplateSchema>;
 export type Song = z.infer<typeof SongSchema>;
+
+// ---- membership ----
+
+export const JoinSchema = z.object({ invitation_code: z.string().trim().min(1).max(64).optional() });
+
+export const InviteeSchema = z
+  .object({
+    email: z.email().max(320).optional(),
+    user_id: trimmed(1, 255).optional(),
+    role: AssignableRoleSchema,
+  })
+  .refine(
+    (entry) => (entry.email === undefined) !== (entry.user_id === undefined),
+    "Give exactly one of email or user_id",
+  );
+
+export const InviteSchema = z.object({
+  users: z.array(InviteeSchema).min(1).max(50),
+  message: trimmed(0, 1000).optional(),
+});
+
+export const InviteResultSchema = z
+  .object({
+    invited: z.array(
+      z.object({
+        user_id: z.string().optional(),
+        email: z.string().optional(),
+        role: AssignableRoleSchema,
+        status: z.enum(["invited", "already_participant"]),
+      }),
+    ),
+    errors: z.array(z.object({ index: z.int(), code: z.string(), message: z.string() })),
+  })
+  .openapi("InviteResult");
+
+export const InvitationSchema = z
+  .object({
+    id: z.string(),
+    session_id: z.uuid(),
+    session_name: z.string(),
+    session_status: SessionStatusSchema,
+    role: AssignableRoleSchema,
+    invited_by: z.string(),
+    message: z.string().nullable(),
+    created_at: isoTime,
+  })
+  .openapi("Invitation");
+
+export const RoleChangeSchema = z.object({ role: AssignableRoleSchema });
+export const TransferSchema = z.object({ user_id: trimmed(1, 255) });
+
+export const ActivitySchema = z
+  .object({
+    id: z.int(),
+    type: z.string(),
+    user_id: z.string().nullable(),
+    description: z.string(),
+    details: z.unknown().nullable(),
+    created_at: isoTime,
+    is_private: z.boolean().optional(),
+  })
+  .openapi("Activity");
+
+export const ActivityQuerySchema = z.object({
+  type: z.string().trim().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, "not a cursor from this list")
+    .optional(),
+});
+
+export type Invite = z.infer<typeof InviteSchema>;
+export type InviteResult = z.infer<typeof InviteResultSchema>;
+export type Activity = z.infer<typeof ActivitySchema>;
+export type ActivityQuery = z.infer<typeof ActivityQuerySchema>;

@@ -6,8 +6,10 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { displayName } from "../db/users";
+import { decideJoin } from "../domain/membership";
 import { colorFor } from "../domain/participants";
 import {
+  type AssignableRole,
   authorize,
   type Permission,
   type PermissionMap,
@@ -15,10 +17,11 @@ import {
   type Role,
   STATUS_TRANSITIONS,
 } from "../domain/permissions";
-import type { SessionUpdate, SessionView } from "../domain/schemas";
+import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate, SessionView } from "../domain/schemas";
 import { archiveDeadline, idleDeadline, mergeSettings, type SessionSettings } from "../domain/settings";
 import type { SessionConfig } from "../domain/templates";
 import type { Actor, Bindings } from "../env";
+import { gzipNdjson, padKey } from "./compression";
 import {
   type OutboxKind,
   type ProjectionSnapshot,
@@ -27,7 +30,7 @@ import {
   writeProjection,
 } from "./projection";
 import { failure, RoomFailure, type RoomResult, refuse, success } from "./result";
-import type { DocumentRow, InvitationRow, ParticipantRow, SessionRow } from "./rows";
+import type { ActivityRow, DocumentRow, InvitationRow, ParticipantRow, SessionRow } from "./rows";
 import { migrateRoom } from "./schema";
 
 export interface CreateSessionInit {
@@ -41,6 +44,21 @@ export interface CreateSessionInit {
   config: SessionConfig;
 }
 
+/** An invitee as the Worker resolved it: `known_user_id` is the directory's user for an email, if any. */
+export interface ResolvedInvitee {
+  email?: string;
+  user_id?: string;
+  known_user_id?: string | null;
+  role: AssignableRole;
+}
+
+/** WebSocket close code for a user who lost access (removed, or left). */
+export const CLOSE_NO_ACCESS = 4403;
+
+/** Activity goes to R2 in chunks: when this many are waiting, or when the oldest has waited this long. */
+const ACTIVITY_CHUNK_SIZE = 50;
+const ACTIVITY_FLUSH_DELAY_MS = 60_000;
+
 /** Delays between projection retries while D1 refuses them. */
 const OUTBOX_RETRY_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
 
@@ -51,6 +69,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   /** Replaced in tests to move time forward. */
   clock: () => number = () => Date.now();
   private delivery: Promise<void> = Promise.resolve();
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -191,10 +210,318 @@ export class SessionRoom extends DurableObject<Bindings> {
     });
   }
 
+  // ---------------------------------------------------------------- RPC: membership
+
+  async join(actor: Actor, invitationCode: string | undefined): Promise<RoomResult<SessionView>> {
+    return this.run(async () => {
+      const joined = this.transaction(() => {
+        const session = this.requireSession();
+        const member = this.member(actor.userId);
+        const invitation = this.pendingInvitationFor(actor);
+        const decision = decideJoin({
+          session,
+          member,
+          invitedRole: invitation?.role ?? null,
+          codeGiven: invitationCode !== undefined,
+          codeMatches:
+            invitationCode !== undefined &&
+            session.invitation_code !== null &&
+            codesMatch(invitationCode, session.invitation_code),
+          activeParticipants: this.participantCount(),
+        });
+        if (decision.outcome === "refuse")
+          refuse(decision.denial.status, decision.denial.code, decision.denial.message);
+        if (decision.outcome === "already_member") return null;
+        if (invitation) {
+          this.sql.exec(
+            "UPDATE invitations SET status = 'accepted', closed_at = ? WHERE id = ?",
+            this.now(),
+            invitation.id,
+          );
+        }
+        const participant = this.addParticipant(actor, decision.role, invitation?.invited_by ?? null);
+        this.log("user_joined", actor.userId, `${participant.display_name} joined as ${decision.role}`, {
+          role: decision.role,
+          via: decision.via,
+        });
+        this.touch();
+        this.enqueue("session", "members");
+        return participant;
+      });
+      if (joined) this.broadcast({ type: "participant_joined", participant: this.participantView(joined, false) });
+      await this.settle();
+      return this.viewFor(actor.userId);
+    });
+  }
+
+  async leave(actor: Actor): Promise<RoomResult<{ user_id: string; left: true }>> {
+    return this.run(async () => {
+      this.transaction(() => {
+        const session = this.requireSession();
+        const member = this.member(actor.userId);
+        if (member?.status !== "active") refuse(404, "NOT_FOUND", "You are not a participant of this session");
+        if (session.owner_id === actor.userId) {
+          refuse(409, "OWNER_CANNOT_LEAVE", "The owner cannot leave; transfer ownership first");
+        }
+        this.sql.exec(
+          "UPDATE participants SET status = 'left', last_seen_at = ? WHERE user_id = ?",
+          this.now(),
+          actor.userId,
+        );
+        this.log("user_left", actor.userId, `${member.display_name} left the session`);
+        this.touch();
+        this.enqueue("session", "members");
+      });
+      this.closeSocketsOf(actor.userId, CLOSE_NO_ACCESS, "You left the session");
+      this.broadcast({ type: "participant_left", user_id: actor.userId });
+      await this.settle();
+      return { user_id: actor.userId, left: true as const };
+    });
+  }
+
+  async invite(
+    actor: Actor,
+    invitees: ResolvedInvitee[],
+    message: string | undefined,
+  ): Promise<RoomResult<InviteResult>> {
+    return this.run(async () => {
+      const result = this.transaction(() => {
+        this.requirePermission(actor, "invite");
+        const outcome: InviteResult = { invited: [], errors: [] };
+        for (const invitee of invitees) {
+          const userId = invitee.user_id ?? invitee.known_user_id ?? null;
+          const email = invitee.email ?? null;
+          // Answer in the shape of the request, so an email's answer never says whether someone uses it.
+          const echo = invitee.email !== undefined ? { email: invitee.email } : { user_id: invitee.user_id };
+          const member = userId ? this.member(userId) : null;
+          if (member?.status === "active") {
+            outcome.invited.push({ ...echo, role: invitee.role, status: "already_participant" });
+            continue;
+          }
+          const existing = this.sql
+            .exec<{ id: string }>(
+              `SELECT id FROM invitations WHERE status = 'pending'
+               AND ((? IS NOT NULL AND user_id = ?) OR (? IS NOT NULL AND email = ?)) LIMIT 1`,
+              userId,
+              userId,
+              email,
+              email,
+            )
+            .toArray()[0];
+          if (existing) {
+            this.sql.exec(
+              "UPDATE invitations SET role = ?, invited_by = ?, message = ?, user_id = coalesce(user_id, ?), email = coalesce(email, ?) WHERE id = ?",
+              invitee.role,
+              actor.userId,
+              message ?? null,
+              userId,
+              email,
+              existing.id,
+            );
+          } else {
+            this.sql.exec(
+              `INSERT INTO invitations (id, user_id, email, role, invited_by, message, status, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
+              crypto.randomUUID(),
+              userId,
+              email,
+              invitee.role,
+              actor.userId,
+              message ?? null,
+              this.now(),
+            );
+          }
+          outcome.invited.push({ ...echo, role: invitee.role, status: "invited" });
+        }
+        const invitedCount = outcome.invited.filter((entry) => entry.status === "invited").length;
+        if (invitedCount > 0) {
+          this.log(
+            "user_invited",
+            actor.userId,
+            `${displayName(actor)} invited ${invitedCount} ${invitedCount === 1 ? "person" : "people"}`,
+            { count: invitedCount },
+          );
+          this.touch();
+          this.enqueue("members");
+        }
+        return outcome;
+      });
+      await this.settle();
+      return result;
+    });
+  }
+
+  async revokeInvitation(actor: Actor, invitationId: string): Promise<RoomResult<{ id: string; revoked: true }>> {
+    return this.run(async () => {
+      this.transaction(() => {
+        this.requirePermission(actor, "invite");
+        const invitation = this.sql
+          .exec("SELECT id FROM invitations WHERE id = ? AND status = 'pending'", invitationId)
+          .toArray()[0];
+        if (!invitation) refuse(404, "NOT_FOUND", "No pending invitation with this id");
+        this.sql.exec(
+          "UPDATE invitations SET status = 'revoked', closed_at = ? WHERE id = ?",
+          this.now(),
+          invitationId,
+        );
+        this.log("invitation_revoked", actor.userId, `${displayName(actor)} revoked an invitation`, null, true);
+        this.enqueue("members");
+      });
+      await this.settle();
+      return { id: invitationId, revoked: true as const };
+    });
+  }
+
+  async listParticipants(actor: Actor): Promise<RoomResult<{ participants: Participant[] }>> {
+    return this.run(async () => {
+      this.requirePermission(actor, "read");
+      return { participants: this.participantViews(actor.userId) };
+    });
+  }
+
+  async changeRole(actor: Actor, userId: string, role: AssignableRole): Promise<RoomResult<Participant>> {
+    return this.run(async () => {
+      const changed = this.transaction(() => {
+        const session = this.requirePermission(actor, "manage_participants");
+        const target = this.member(userId);
+        if (target?.status !== "active") refuse(404, "NOT_FOUND", "No such participant");
+        if (userId === session.owner_id)
+          refuse(403, "FORBIDDEN", "The owner's role changes only by transferring ownership");
+        this.sql.exec("UPDATE participants SET role = ? WHERE user_id = ?", role, userId);
+        this.log(
+          "permission_changed",
+          actor.userId,
+          `${displayName(actor)} made ${target.display_name} ${role}`,
+          { user_id: userId, from: target.role, to: role },
+          true,
+        );
+        this.touch();
+        this.enqueue("members");
+        return { session, participant: this.member(userId)! };
+      });
+      this.broadcast({
+        type: "role_changed",
+        user_id: userId,
+        role,
+        permissions: permissionsOf(role, changed.session.permissions),
+      });
+      await this.settle();
+      return this.participantView(changed.participant, this.canSeeEmails(actor.userId));
+    });
+  }
+
+  async removeParticipant(actor: Actor, userId: string): Promise<RoomResult<{ user_id: string; removed: true }>> {
+    return this.run(async () => {
+      this.transaction(() => {
+        const session = this.requirePermission(actor, "manage_participants");
+        const target = this.member(userId);
+        if (target?.status !== "active") refuse(404, "NOT_FOUND", "No such participant");
+        if (userId === session.owner_id) refuse(403, "FORBIDDEN", "The owner cannot be removed");
+        if (userId === actor.userId) refuse(409, "CONFLICT", "Leave the session instead of removing yourself");
+        this.sql.exec(
+          "UPDATE participants SET status = 'removed', last_seen_at = ? WHERE user_id = ?",
+          this.now(),
+          userId,
+        );
+        // A removal also withdraws whatever invitation was still open for them.
+        this.sql.exec(
+          "UPDATE invitations SET status = 'revoked', closed_at = ? WHERE status = 'pending' AND (user_id = ? OR (email IS NOT NULL AND email = ?))",
+          this.now(),
+          userId,
+          target.email,
+        );
+        this.log(
+          "participant_removed",
+          actor.userId,
+          `${displayName(actor)} removed ${target.display_name}`,
+          { user_id: userId },
+          true,
+        );
+        this.touch();
+        this.enqueue("session", "members");
+      });
+      this.closeSocketsOf(userId, CLOSE_NO_ACCESS, "You were removed from the session");
+      this.broadcast({ type: "participant_left", user_id: userId });
+      await this.settle();
+      return { user_id: userId, removed: true as const };
+    });
+  }
+
+  async transfer(actor: Actor, userId: string): Promise<RoomResult<SessionView>> {
+    return this.run(async () => {
+      const session = this.transaction(() => {
+        const session = this.requireSession();
+        if (session.owner_id !== actor.userId) refuse(403, "FORBIDDEN", "Only the owner may transfer ownership");
+        if (session.status === "ended" || session.status === "archived") {
+          refuse(409, "SESSION_NOT_ACTIVE", `The session is ${session.status} and read-only`);
+        }
+        const target = this.member(userId);
+        if (target?.status !== "active") refuse(404, "NOT_FOUND", "The new owner must be a participant");
+        if (userId === actor.userId) refuse(409, "CONFLICT", "You already own this session");
+        this.sql.exec("UPDATE participants SET role = 'editor' WHERE user_id = ?", actor.userId);
+        this.sql.exec("UPDATE participants SET role = 'owner' WHERE user_id = ?", userId);
+        this.sql.exec("UPDATE session SET owner_id = ?, updated_at = ?", userId, this.now());
+        this.log(
+          "ownership_transferred",
+          actor.userId,
+          `${displayName(actor)} handed the session to ${target.display_name}`,
+          {
+            from: actor.userId,
+            to: userId,
+          },
+        );
+        this.touch();
+        this.enqueue("session", "members");
+        return this.requireSession();
+      });
+      this.broadcast({
+        type: "role_changed",
+        user_id: userId,
+        role: "owner",
+        permissions: permissionsOf("owner", session.permissions),
+      });
+      this.broadcast({
+        type: "role_changed",
+        user_id: actor.userId,
+        role: "editor",
+        permissions: permissionsOf("editor", session.permissions),
+      });
+      await this.settle();
+      return this.viewFor(actor.userId);
+    });
+  }
+
+  async activities(
+    actor: Actor,
+    query: ActivityQuery,
+  ): Promise<RoomResult<{ activities: Activity[]; next_cursor: string | null }>> {
+    return this.run(async () => {
+      const session = this.requirePermission(actor, "read");
+      const seesPrivate = authorize(session, this.member(actor.userId), "view_private") === null;
+      const rows = this.sql
+        .exec(
+          `SELECT * FROM activities WHERE (? IS NULL OR type = ?) AND (? = 1 OR is_private = 0) AND id < ?
+           ORDER BY id DESC LIMIT ?`,
+          query.type ?? null,
+          query.type ?? null,
+          seesPrivate ? 1 : 0,
+          query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER,
+          query.limit + 1,
+        )
+        .toArray() as unknown as ActivityRow[];
+      const page = rows.slice(0, query.limit);
+      return {
+        activities: page.map((row) => activityView(row, seesPrivate)),
+        next_cursor: rows.length > query.limit ? String(page[page.length - 1]!.id) : null,
+      };
+    });
+  }
+
   // ---------------------------------------------------------------- alarm
 
   override async alarm(): Promise<void> {
     await this.deliverProjection();
+    await this.flushActivities(false);
     this.armAlarm();
   }
 
@@ -360,6 +687,11 @@ export class SessionRoom extends DurableObject<Bindings> {
     return id;
   }
 
+  /** Marks the session as used now: idle sessions end by themselves. */
+  protected touch(): void {
+    this.sql.exec("UPDATE session SET last_activity_at = ?", this.now());
+  }
+
   protected log(
     type: string,
     userId: string | null,
@@ -387,7 +719,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     const permissions = permissionsOf(role, session.permissions);
     const online = this.onlineUsers();
     const mayInvite = authorize(session, member, "invite") === null;
-    const mayManage = authorize(session, member, "manage_participants") === null;
     const view: SessionView = {
       id: session.id,
       song_id: session.song_id,
@@ -410,29 +741,80 @@ export class SessionRoom extends DurableObject<Bindings> {
       last_activity_at: session.last_activity_at,
       user_role: role,
       permissions,
-      participants: withParticipants
-        ? this.participants()
-            .filter((participant) => participant.status === "active")
-            .map((participant) => ({
-              user_id: participant.user_id,
-              display_name: participant.display_name,
-              role: participant.role,
-              status: participant.status,
-              color: participant.color,
-              online: online.has(participant.user_id),
-              joined_at: participant.joined_at,
-              last_seen_at: participant.last_seen_at,
-              contribution_count: participant.contribution_count,
-              total_time_seconds: participant.total_time_seconds,
-              invited_by: participant.invited_by,
-              ...(mayManage ? { email: participant.email } : {}),
-            }))
-        : [],
+      participants: withParticipants ? this.participantViews(userId) : [],
     };
     if (session.access_mode === "link-access" && session.invitation_code && mayInvite) {
       view.invitation_code = session.invitation_code;
     }
     return view;
+  }
+
+  private participantViews(viewerId: string): Participant[] {
+    const online = this.onlineUsers();
+    const withEmail = this.canSeeEmails(viewerId);
+    return this.participants()
+      .filter((participant) => participant.status === "active")
+      .map((participant) => this.participantView(participant, withEmail, online));
+  }
+
+  protected participantView(participant: ParticipantRow, withEmail: boolean, online = this.onlineUsers()): Participant {
+    return {
+      user_id: participant.user_id,
+      display_name: participant.display_name,
+      role: participant.role,
+      status: participant.status,
+      color: participant.color,
+      online: online.has(participant.user_id),
+      joined_at: participant.joined_at,
+      last_seen_at: participant.last_seen_at,
+      contribution_count: participant.contribution_count,
+      total_time_seconds: participant.total_time_seconds,
+      invited_by: participant.invited_by,
+      ...(withEmail ? { email: participant.email } : {}),
+    };
+  }
+
+  /** Emails are shown only to those who manage participants. */
+  private canSeeEmails(viewerId: string): boolean {
+    return authorize(this.requireSession(), this.member(viewerId), "manage_participants") === null;
+  }
+
+  private pendingInvitationFor(actor: Actor): InvitationRow | null {
+    return (
+      (this.sql
+        .exec(
+          `SELECT * FROM invitations WHERE status = 'pending' AND (user_id = ? OR (? IS NOT NULL AND email = ?))
+           ORDER BY created_at DESC LIMIT 1`,
+          actor.userId,
+          actor.email,
+          actor.email,
+        )
+        .toArray()[0] as unknown as InvitationRow | undefined) ?? null
+    );
+  }
+
+  // ---------------------------------------------------------------- sockets
+
+  /** Sends a message to every open socket of the session. */
+  protected broadcast(message: object): void {
+    const text = JSON.stringify(message);
+    for (const socket of this.ctx.getWebSockets()) {
+      try {
+        socket.send(text);
+      } catch {
+        // a socket closing underneath us; its close handler cleans up
+      }
+    }
+  }
+
+  protected closeSocketsOf(userId: string, code: number, reason: string): void {
+    for (const socket of this.ctx.getWebSockets(userTag(userId))) {
+      try {
+        socket.close(code, reason);
+      } catch {
+        // already closed
+      }
+    }
   }
 
   // ---------------------------------------------------------------- outbox and projection
@@ -446,7 +828,59 @@ export class SessionRoom extends DurableObject<Bindings> {
   /** Delivers the outbox now (callers wait, so a REST change is visible in listings when it returns). */
   protected async settle(): Promise<void> {
     await this.deliverProjection();
+    await this.flushActivities(false);
     this.armAlarm();
+  }
+
+  // ---------------------------------------------------------------- activity chunks in R2
+
+  /** Writes waiting activity to R2 as one gzip NDJSON chunk, when enough has gathered or waited (or `force`). */
+  protected flushActivities(force: boolean): Promise<void> {
+    return this.serially("activity", async () => {
+      const flushedId = Number(this.metaValue("activity_flushed_id") ?? "0");
+      const rows = this.sql
+        .exec("SELECT * FROM activities WHERE id > ? ORDER BY id LIMIT 1000", flushedId)
+        .toArray() as unknown as ActivityRow[];
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      if (!first || !last) return;
+      const due = Date.parse(first.created_at) + ACTIVITY_FLUSH_DELAY_MS <= this.clock();
+      if (!force && rows.length < ACTIVITY_CHUNK_SIZE && !due) return;
+      const session = this.sessionOrNull();
+      if (!session) return;
+      const body = await gzipNdjson(rows.map((row) => activityView(row, true)));
+      await this.env.BUCKET.put(
+        `sessions/${session.id}/activity/${padKey(first.id)}-${padKey(last.id)}.ndjson.gz`,
+        body,
+        {
+          httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
+        },
+      );
+      this.setMeta("activity_flushed_id", String(last.id));
+    });
+  }
+
+  private activityFlushDeadline(): number | null {
+    const flushedId = Number(this.metaValue("activity_flushed_id") ?? "0");
+    const oldest = this.sql
+      .exec<{ created_at: string; waiting: number }>(
+        "SELECT min(created_at) AS created_at, count(*) AS waiting FROM activities WHERE id > ?",
+        flushedId,
+      )
+      .one();
+    if (!oldest.waiting) return null;
+    return Date.parse(oldest.created_at) + ACTIVITY_FLUSH_DELAY_MS;
+  }
+
+  /** Runs tasks of one kind one after another, so two flushes never write overlapping chunks. */
+  private serially(kind: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.queues.get(kind) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    this.queues.set(
+      kind,
+      next.catch(() => undefined),
+    );
+    return next;
   }
 
   private deliverProjection(): Promise<void> {
@@ -516,6 +950,8 @@ export class SessionRoom extends DurableObject<Bindings> {
     const deadlines: number[] = [];
     const retryAt = this.metaValue("outbox_retry_at");
     if (retryAt) deadlines.push(Number(retryAt));
+    const activityDue = this.activityFlushDeadline();
+    if (activityDue !== null) deadlines.push(activityDue);
     if (deadlines.length === 0) {
       void this.ctx.storage.deleteAlarm();
       return;
@@ -556,6 +992,31 @@ export class SessionRoom extends DurableObject<Bindings> {
       throw error;
     }
   }
+}
+
+export function userTag(userId: string): string {
+  return `user:${userId}`;
+}
+
+function activityView(row: ActivityRow, withPrivacyFlag: boolean): Activity {
+  return {
+    id: row.id,
+    type: row.type,
+    user_id: row.user_id,
+    description: row.description,
+    details: row.details === null ? null : JSON.parse(row.details),
+    created_at: row.created_at,
+    ...(withPrivacyFlag ? { is_private: row.is_private === 1 } : {}),
+  };
+}
+
+/** Compares invitation codes in constant time (for codes of equal length, which every real code has). */
+function codesMatch(given: string, actual: string): boolean {
+  const encoder = new TextEncoder();
+  const left = encoder.encode(given);
+  const right = encoder.encode(actual);
+  if (left.byteLength !== right.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(left, right);
 }
 
 function pastTense(action: keyof typeof STATUS_TRANSITIONS): string {

@@ -1,0 +1,179 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { database } from "../db/client";
+import { myInvitations, usersByEmail } from "../db/invitations";
+import {
+  ActivityQuerySchema,
+  ActivitySchema,
+  InvitationSchema,
+  InviteResultSchema,
+  InviteSchema,
+  JoinSchema,
+  ParticipantSchema,
+  RoleChangeSchema,
+  SessionViewSchema,
+  TransferSchema,
+} from "../domain/schemas";
+import { jsonBody, responses, security } from "./openapi";
+import { roomFor } from "./rooms";
+import { createRouter, ok, unwrap } from "./router";
+
+const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+const ParticipantParams = SessionIdParam.extend({
+  userId: z
+    .string()
+    .min(1)
+    .max(255)
+    .openapi({ param: { name: "userId", in: "path" } }),
+});
+const InvitationParams = SessionIdParam.extend({
+  invitationId: z.uuid().openapi({ param: { name: "invitationId", in: "path" } }),
+});
+
+export const membershipRouter = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions/my-invitations",
+      tags: ["membership"],
+      security,
+      responses: responses(z.object({ invitations: z.array(InvitationSchema) }), "My pending invitations"),
+    }),
+    async (c) => ok(c, { invitations: await myInvitations(database(c.env.DB), c.get("actor")) }),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions/{id}/join",
+      tags: ["membership"],
+      security,
+      description:
+        "invite-only: with a pending invitation; link-access: with the current invitation code; public: anyone. Idempotent.",
+      request: { params: SessionIdParam, body: { ...jsonBody(JoinSchema), required: false } },
+      responses: responses(SessionViewSchema, "The session, as a participant"),
+    }),
+    async (c) => {
+      const { invitation_code } = c.req.valid("json");
+      return ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).join(c.get("actor"), invitation_code)));
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions/{id}/leave",
+      tags: ["membership"],
+      security,
+      request: { params: SessionIdParam },
+      responses: responses(z.object({ user_id: z.string(), left: z.literal(true) }), "Left the session"),
+    }),
+    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).leave(c.get("actor")))),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions/{id}/participants",
+      tags: ["membership"],
+      security,
+      request: { params: SessionIdParam },
+      responses: responses(z.object({ participants: z.array(ParticipantSchema) }), "Current participants"),
+    }),
+    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).listParticipants(c.get("actor")))),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions/{id}/invite",
+      tags: ["membership"],
+      security,
+      request: { params: SessionIdParam, body: jsonBody(InviteSchema) },
+      responses: responses(InviteResultSchema, "One result per invitee"),
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const emails = body.users.flatMap((entry) => (entry.email ? [entry.email.toLowerCase()] : []));
+      const known = await usersByEmail(database(c.env.DB), emails);
+      const invitees = body.users.map((entry) => {
+        const email = entry.email?.toLowerCase();
+        return email
+          ? { email, role: entry.role, known_user_id: known.get(email) ?? null }
+          : { user_id: entry.user_id, role: entry.role };
+      });
+      return ok(
+        c,
+        unwrap(await roomFor(c.env, c.req.valid("param").id).invite(c.get("actor"), invitees, body.message)),
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/sessions/{id}/invitations/{invitationId}",
+      tags: ["membership"],
+      security,
+      request: { params: InvitationParams },
+      responses: responses(z.object({ id: z.string(), revoked: z.literal(true) }), "Revoked"),
+    }),
+    async (c) => {
+      const { id, invitationId } = c.req.valid("param");
+      return ok(c, unwrap(await roomFor(c.env, id).revokeInvitation(c.get("actor"), invitationId)));
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/sessions/{id}/participants/{userId}",
+      tags: ["membership"],
+      security,
+      description: "Takes effect at once: the user's open sockets receive role_changed.",
+      request: { params: ParticipantParams, body: jsonBody(RoleChangeSchema) },
+      responses: responses(ParticipantSchema, "The participant with the new role"),
+    }),
+    async (c) => {
+      const { id, userId } = c.req.valid("param");
+      return ok(c, unwrap(await roomFor(c.env, id).changeRole(c.get("actor"), userId, c.req.valid("json").role)));
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/sessions/{id}/participants/{userId}",
+      tags: ["membership"],
+      security,
+      description: "Takes effect at once: the user's open sockets are closed with 4403.",
+      request: { params: ParticipantParams },
+      responses: responses(z.object({ user_id: z.string(), removed: z.literal(true) }), "Removed"),
+    }),
+    async (c) => {
+      const { id, userId } = c.req.valid("param");
+      return ok(c, unwrap(await roomFor(c.env, id).removeParticipant(c.get("actor"), userId)));
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions/{id}/transfer",
+      tags: ["membership"],
+      security,
+      request: { params: SessionIdParam, body: jsonBody(TransferSchema) },
+      responses: responses(SessionViewSchema, "The session; the old owner is now an editor"),
+    }),
+    async (c) =>
+      ok(
+        c,
+        unwrap(await roomFor(c.env, c.req.valid("param").id).transfer(c.get("actor"), c.req.valid("json").user_id)),
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions/{id}/activities",
+      tags: ["activity"],
+      security,
+      request: { params: SessionIdParam, query: ActivityQuerySchema },
+      responses: responses(
+        z.object({ activities: z.array(ActivitySchema), next_cursor: z.string().nullable() }),
+        "Newest first; private entries only for those allowed to see them",
+      ),
+    }),
+    async (c) =>
+      ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).activities(c.get("actor"), c.req.valid("query")))),
+  );
