@@ -32,9 +32,7 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 
 const invalid = (message: string): ParsedOp => ({ ok: false, code: "INVALID_OP", message });
 
-// A count no document can hold is rejected early, which also keeps sums exact.
-const isCount = (value: unknown): value is number =>
-  typeof value === "number" && Number.isInteger(value) && value > 0 && value <= MAX_DOCUMENT_CHARS;
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
 
 const isText = (value: unknown): value is string =>
   typeof value === "string" && value.length > 0 && !LONE_SURROGATE.test(value);
@@ -172,14 +170,15 @@ export function composeOps(first: TextOp, second: TextOp): TextOp {
 
 /**
  * Moves a cursor through an op. Text inserted exactly at a cursor pushes it along only when the cursor's owner
- * typed it (their caret follows their typing); anyone else's cursor stays before the new text.
+ * typed it (their caret follows their typing); anyone else's cursor stays before the new text. A position that
+ * is not positive counts as 0, so a bad cursor cannot make the transform throw.
  */
 export function transformCursor(cursor: Cursor | null, op: TextOp, isOwnOp: boolean): Cursor | null {
   if (cursor === null) return null;
   const side = isOwnOp ? "right" : "left";
   const move = (position: number): number => {
     // Transform a one-character insert standing in for the cursor; where it lands is where the cursor goes.
-    const marker = textType.transform(position === 0 ? ["|"] : [position, "|"], op, side);
+    const marker = textType.transform(position > 0 ? [position, "|"] : ["|"], op, side);
     return typeof marker[0] === "number" ? marker[0] : 0;
   };
   return { anchor: move(cursor.anchor), head: move(cursor.head) };
