@@ -8,6 +8,10 @@ export interface Secrets {
   JWT_AUDIENCE?: string;
   DEV_AUTH?: string;
   CORS_ORIGINS?: string;
+  /** Signs WebSocket tickets; defaults to JWT_SECRET. */
+  TICKET_SECRET?: string;
+  /** Sustained WebSocket messages per second per connection (default 40). */
+  WS_MESSAGES_PER_SECOND?: string;
 }
 
 export type Bindings = Omit<Env, "SESSION_ROOM" | "DEV_AUTH" | "CORS_ORIGINS"> &

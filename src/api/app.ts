@@ -6,6 +6,7 @@ import { limitMutations, requireAuth } from "../auth/middleware";
 import { ApiError, errorBody, handleError } from "./errors";
 import { membershipRouter } from "./membership";
 import { publicRouter } from "./public";
+import { ticketRouter, upgradeToWebSocket } from "./realtime";
 import { createRouter } from "./router";
 import { sessionsRouter } from "./sessions";
 import { songsRouter } from "./songs";
@@ -19,6 +20,7 @@ const protectedApi = createRouter()
   .route("/", templatesRouter)
   .route("/", songsRouter)
   .route("/", membershipRouter)
+  .route("/", ticketRouter)
   .route("/", sessionsRouter);
 
 const api = createRouter();
@@ -60,6 +62,7 @@ api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 api.route("/", protectedApi);
 
 export const app = createRouter();
+app.get("/api/v1/sessions/:id/ws", upgradeToWebSocket);
 app.use(requestId());
 app.route("/api/v1", api);
 app.notFound((c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`), 404));

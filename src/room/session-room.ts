@@ -7,6 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { displayName } from "../db/users";
 import { decideJoin } from "../domain/membership";
+import { applyOp, checkOpAgainst, parseOp, rebase, type TextOp } from "../domain/ot";
 import { colorFor } from "../domain/participants";
 import {
   type AssignableRole,
@@ -17,6 +18,17 @@ import {
   type Role,
   STATUS_TRANSITIONS,
 } from "../domain/permissions";
+import {
+  CLOSE,
+  type ClientMessage,
+  ClientMessageSchema,
+  type Comment,
+  MAX_FRAME_BYTES,
+  type MissedOp,
+  type PresenceState,
+  type PresenceStatus,
+  type ServerMessage,
+} from "../domain/protocol";
 import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate, SessionView } from "../domain/schemas";
 import { archiveDeadline, idleDeadline, mergeSettings, type SessionSettings } from "../domain/settings";
 import type { SessionConfig } from "../domain/templates";
@@ -29,7 +41,7 @@ import {
   type SessionProjection,
   writeProjection,
 } from "./projection";
-import { failure, RoomFailure, type RoomResult, refuse, success } from "./result";
+import { failure, type RoomError, RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { ActivityRow, DocumentRow, InvitationRow, ParticipantRow, SessionRow } from "./rows";
 import { migrateRoom } from "./schema";
 
@@ -52,8 +64,27 @@ export interface ResolvedInvitee {
   role: AssignableRole;
 }
 
-/** WebSocket close code for a user who lost access (removed, or left). */
-export const CLOSE_NO_ACCESS = 4403;
+/** What each socket carries across hibernation. */
+interface SocketState {
+  user_id: string;
+  client_id: string;
+  connected_at: number;
+  /** Token bucket for incoming messages. */
+  tokens: number;
+  refilled_at: number;
+  strikes: number;
+  presence: { cursor: { anchor: number; head: number } | null; status: PresenceStatus; sent_at: number };
+}
+
+const MAX_CONNECTIONS = 100;
+const MAX_CONNECTIONS_PER_USER = 8;
+/** Refused messages in a row before a flooding connection is closed. */
+const MAX_STRIKES = 20;
+const PRESENCE_MIN_INTERVAL_MS = 40;
+/** The live text is written back to the document row every this many ops (the op log covers the rest). */
+const CHECKPOINT_EVERY = 100;
+/** Socket activity is written to `last_activity_at` at most this often. */
+const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
 
 /** Activity goes to R2 in chunks: when this many are waiting, or when the oldest has waited this long. */
 const ACTIVITY_CHUNK_SIZE = 50;
@@ -70,11 +101,17 @@ export class SessionRoom extends DurableObject<Bindings> {
   clock: () => number = () => Date.now();
   private delivery: Promise<void> = Promise.resolve();
   private readonly queues = new Map<string, Promise<void>>();
+  /** The live document; rebuilt from the last checkpoint and the op log after a restart. */
+  private liveDocument: { rev: number; content: string } | null = null;
+  /** The deadline the alarm is set for, so unchanged deadlines are not written again. */
+  private armedFor: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => migrateRoom(this.sql));
+    // Answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
   // ---------------------------------------------------------------- RPC: sessions
@@ -172,6 +209,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   async transition(actor: Actor, action: keyof typeof STATUS_TRANSITIONS): Promise<RoomResult<SessionView>> {
     return this.run(async () => {
       this.transaction(() => this.applyTransition(actor, action));
+      this.announceStatus();
       await this.settle();
       return this.viewFor(actor.userId);
     });
@@ -272,7 +310,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.touch();
         this.enqueue("session", "members");
       });
-      this.closeSocketsOf(actor.userId, CLOSE_NO_ACCESS, "You left the session");
+      this.closeSocketsOf(actor.userId, CLOSE.noAccess, "You left the session");
       this.broadcast({ type: "participant_left", user_id: actor.userId });
       await this.settle();
       return { user_id: actor.userId, left: true as const };
@@ -440,7 +478,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.touch();
         this.enqueue("session", "members");
       });
-      this.closeSocketsOf(userId, CLOSE_NO_ACCESS, "You were removed from the session");
+      this.closeSocketsOf(userId, CLOSE.noAccess, "You were removed from the session");
       this.broadcast({ type: "participant_left", user_id: userId });
       await this.settle();
       return { user_id: userId, removed: true as const };
@@ -517,9 +555,409 @@ export class SessionRoom extends DurableObject<Bindings> {
     });
   }
 
+  // ---------------------------------------------------------------- RPC: realtime
+
+  /** Whether the actor may open a socket now; the ticket route asks before issuing one. */
+  async connectionCheck(actor: Actor): Promise<RoomResult<{ role: Role }>> {
+    return this.run(async () => {
+      const refusal = this.connectionRefusal(actor.userId);
+      if (refusal) refuse(refusal.status, refusal.code, refusal.message);
+      return { role: this.member(actor.userId)!.role };
+    });
+  }
+
+  private connectionRefusal(userId: string): (RoomError & { close: number }) | null {
+    const session = this.sessionOrNull();
+    if (!session) return { status: 404, code: "NOT_FOUND", message: "Session not found", close: CLOSE.noSession };
+    if (session.status === "ended" || session.status === "archived") {
+      return {
+        status: 409,
+        code: "SESSION_NOT_ACTIVE",
+        message: `The session is ${session.status}`,
+        close: CLOSE.sessionClosed,
+      };
+    }
+    const member = this.member(userId);
+    if (member?.status !== "active") {
+      const denial = authorize(session, member, "edit");
+      return {
+        status: 403,
+        code: denial?.code ?? "FORBIDDEN",
+        message: "Join the session before connecting",
+        close: CLOSE.noAccess,
+      };
+    }
+    const sockets = this.ctx.getWebSockets();
+    if (
+      sockets.length >= MAX_CONNECTIONS ||
+      this.ctx.getWebSockets(userTag(userId)).length >= MAX_CONNECTIONS_PER_USER
+    ) {
+      return {
+        status: 409,
+        code: "TOO_MANY_CONNECTIONS",
+        message: "Too many connections",
+        close: CLOSE.tooManyConnections,
+      };
+    }
+    return null;
+  }
+
+  /** The WebSocket upgrade, forwarded by the Worker with the verified actor. */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const actor = JSON.parse(request.headers.get("X-Actor") ?? "null") as Actor | null;
+    if (url.pathname !== "/ws" || !actor || request.headers.get("Upgrade") !== "websocket") {
+      return new Response("Not found", { status: 404 });
+    }
+    const clientId = url.searchParams.get("client_id") ?? crypto.randomUUID();
+    const ticketId = url.searchParams.get("ticket_id") ?? "";
+    const sinceRevText = url.searchParams.get("since_rev") ?? "";
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [userTag(actor.userId)]);
+    const now = this.clock();
+    let refusal: { close: number; message: string } | null = null;
+    if (ticketId && !this.consumeTicket(ticketId, now)) {
+      refusal = { close: CLOSE.badTicket, message: "This ticket was already used; ask for a new one" };
+    }
+    refusal ??= this.connectionRefusal(actor.userId);
+    if (refusal) {
+      server.close(refusal.close, refusal.message);
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    const state: SocketState = {
+      user_id: actor.userId,
+      client_id: clientId,
+      connected_at: now,
+      tokens: this.burstSize(),
+      refilled_at: now,
+      strikes: 0,
+      presence: { cursor: null, status: "active", sent_at: 0 },
+    };
+    server.serializeAttachment(state);
+    this.send(server, this.welcome(actor.userId, clientId, sinceRevText === "" ? null : Number(sinceRevText)));
+    this.broadcastExcept(server, {
+      type: "presence",
+      user_id: actor.userId,
+      cursor: null,
+      status: "active",
+      online: true,
+    });
+    this.noteSocketActivity();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(socket: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const state = socket.deserializeAttachment() as SocketState | null;
+    if (!state) return;
+    const size = typeof raw === "string" ? raw.length * 2 : raw.byteLength;
+    if (
+      size > MAX_FRAME_BYTES &&
+      (typeof raw !== "string" || new TextEncoder().encode(raw).byteLength > MAX_FRAME_BYTES)
+    ) {
+      socket.close(CLOSE.tooBig, "Messages are limited to 64 KiB");
+      return;
+    }
+    if (!this.takeToken(state)) {
+      state.strikes += 1;
+      socket.serializeAttachment(state);
+      if (state.strikes >= MAX_STRIKES) {
+        socket.close(CLOSE.rateLimited, "Too many messages");
+      } else {
+        this.send(socket, { type: "error", code: "RATE_LIMITED", message: "Slow down: too many messages" });
+      }
+      return;
+    }
+    state.strikes = 0;
+    const message = parseClientMessage(raw);
+    if ("error" in message) {
+      socket.serializeAttachment(state);
+      this.send(socket, { type: "error", code: "INVALID_MESSAGE", message: message.error });
+      return;
+    }
+    try {
+      this.handleMessage(socket, state, message);
+    } catch (error) {
+      if (!(error instanceof RoomFailure)) throw error;
+      const seq = message.type === "op" ? { seq: message.seq } : {};
+      this.send(socket, { type: "error", code: error.error.code, message: error.error.message, ...seq });
+    } finally {
+      socket.serializeAttachment(state);
+    }
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
+    this.socketGone(socket);
+    try {
+      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(socket: WebSocket): Promise<void> {
+    this.socketGone(socket);
+  }
+
+  private handleMessage(socket: WebSocket, state: SocketState, message: ClientMessage): void {
+    switch (message.type) {
+      case "ping":
+        this.send(socket, { type: "pong" });
+        return;
+      case "presence":
+        this.handlePresence(socket, state, message.cursor, message.status ?? state.presence.status);
+        return;
+      case "comment":
+        this.handleComment(state, message.text, message.anchor ?? null);
+        return;
+      case "op":
+        this.handleOp(socket, state, message.seq, message.rev, message.op);
+        return;
+    }
+  }
+
+  /** Sequences one op: rebase it onto the ops its author had not seen, apply, store, then ack and broadcast. */
+  private handleOp(socket: WebSocket, state: SocketState, seq: number, baseRev: number, rawOp: unknown): void {
+    const session = this.requireSession();
+    const denial = authorize(session, this.member(state.user_id), "edit");
+    if (denial) refuse(403, "FORBIDDEN", denial.message);
+    const applied = this.sql
+      .exec<{ rev: number }>("SELECT rev FROM ops WHERE client_id = ? AND seq = ?", state.client_id, seq)
+      .toArray()[0];
+    if (applied) {
+      this.send(socket, { type: "ack", seq, rev: applied.rev });
+      return;
+    }
+    const parsed = parseOp(rawOp);
+    if (!parsed.ok) refuse(400, parsed.code, parsed.message);
+    const document = this.document();
+    if (baseRev > document.rev)
+      refuse(400, "INVALID_OP", `Revision ${baseRev} does not exist yet (current ${document.rev})`);
+    const oldestKept = this.documentRow().rev;
+    if (baseRev < oldestKept && this.opsSince(baseRev).length !== document.rev - baseRev) {
+      refuse(409, "RESYNC_REQUIRED", "Your copy is too old; reconnect to start from the current text");
+    }
+    const op = rebase(
+      parsed.op,
+      this.opsSince(baseRev).map((row) => JSON.parse(row.op) as TextOp),
+    );
+    const problem = checkOpAgainst(document.content, op);
+    if (problem) refuse(400, problem.code, problem.message);
+    const content = applyOp(document.content, op);
+    const rev = document.rev + 1;
+    const now = this.now();
+    this.transaction(() => {
+      this.sql.exec(
+        "INSERT INTO ops (rev, client_id, seq, user_id, op, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        rev,
+        state.client_id,
+        seq,
+        state.user_id,
+        JSON.stringify(op),
+        now,
+      );
+      if (rev % CHECKPOINT_EVERY === 0)
+        this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", rev, content);
+    });
+    this.liveDocument = { rev, content };
+    this.noteSocketActivity();
+    this.send(socket, { type: "ack", seq, rev });
+    this.broadcastExcept(socket, { type: "op", rev, op, user_id: state.user_id });
+    this.armAlarm();
+  }
+
+  private opsSince(rev: number): { rev: number; op: string; user_id: string; client_id: string; seq: number }[] {
+    return this.sql
+      .exec<{ rev: number; op: string; user_id: string; client_id: string; seq: number }>(
+        "SELECT rev, op, user_id, client_id, seq FROM ops WHERE rev > ? ORDER BY rev",
+        rev,
+      )
+      .toArray();
+  }
+
+  private handlePresence(
+    socket: WebSocket,
+    state: SocketState,
+    cursor: { anchor: number; head: number } | null,
+    status: PresenceStatus,
+  ): void {
+    // Every participant may send presence, whatever the role; floods are dropped, not refused.
+    const now = this.clock();
+    if (now - state.presence.sent_at < PRESENCE_MIN_INTERVAL_MS) return;
+    state.presence = { cursor, status, sent_at: now };
+    this.noteSocketActivity();
+    this.broadcastExcept(socket, { type: "presence", user_id: state.user_id, cursor, status, online: true });
+  }
+
+  private handleComment(state: SocketState, text: string, anchor: { from: number; to: number } | null): void {
+    const session = this.requireSession();
+    const member = this.member(state.user_id);
+    const denial = authorize(session, member, "comment");
+    if (denial) refuse(403, denial.code, denial.message);
+    const document = this.document();
+    if (anchor && (anchor.from > anchor.to || anchor.to > [...document.content].length)) {
+      refuse(400, "INVALID_ANCHOR", "The comment's anchor is outside the text");
+    }
+    const comment = this.transaction(() => {
+      const now = this.now();
+      const id = this.sql
+        .exec<{ id: number }>(
+          "INSERT INTO comments (user_id, text, anchor, rev, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+          state.user_id,
+          text,
+          anchor ? JSON.stringify(anchor) : null,
+          document.rev,
+          now,
+        )
+        .one().id;
+      this.log("comment_added", state.user_id, `${member!.display_name} commented`, {
+        comment_id: id,
+        text: text.slice(0, 200),
+      });
+      this.touch();
+      return { id, user_id: state.user_id, text, anchor, rev: document.rev, created_at: now } satisfies Comment;
+    });
+    this.broadcast({ type: "comment", comment });
+    void this.settle();
+  }
+
+  private welcome(userId: string, clientId: string, sinceRev: number | null): ServerMessage {
+    const view = this.viewFor(userId);
+    const member = this.member(userId)!;
+    const document = this.document();
+    let missed: MissedOp[] | undefined;
+    let resync: boolean | undefined;
+    if (sinceRev !== null) {
+      const rows = sinceRev <= document.rev ? this.opsSince(sinceRev) : [];
+      if (sinceRev > document.rev || rows.length !== document.rev - sinceRev) {
+        resync = true;
+      } else {
+        missed = rows.map((row) => ({
+          rev: row.rev,
+          op: JSON.parse(row.op),
+          user_id: row.user_id,
+          client_id: row.client_id,
+          seq: row.seq,
+        }));
+      }
+    }
+    return {
+      type: "welcome",
+      session: view,
+      you: {
+        user_id: userId,
+        role: member.role,
+        permissions: view.permissions,
+        color: member.color,
+        client_id: clientId,
+      },
+      doc: { rev: document.rev, content: document.content },
+      participants: view.participants,
+      presence: this.presenceStates(),
+      ...(missed ? { missed } : {}),
+      ...(resync ? { resync } : {}),
+    };
+  }
+
+  private presenceStates(): PresenceState[] {
+    const byUser = new Map<string, PresenceState>();
+    for (const socket of this.ctx.getWebSockets()) {
+      const state = socket.deserializeAttachment() as SocketState | null;
+      if (!state) continue;
+      const known = byUser.get(state.user_id);
+      if (!known || state.presence.sent_at > 0) {
+        byUser.set(state.user_id, { user_id: state.user_id, ...omitSentAt(state.presence), online: true });
+      }
+    }
+    return [...byUser.values()];
+  }
+
+  private socketGone(socket: WebSocket): void {
+    const state = socket.deserializeAttachment() as SocketState | null;
+    if (!state) return;
+    socket.serializeAttachment(null);
+    const now = this.clock();
+    const seconds = Math.max(0, Math.round((now - state.connected_at) / 1000));
+    this.sql.exec(
+      "UPDATE participants SET total_time_seconds = total_time_seconds + ?, last_seen_at = ? WHERE user_id = ?",
+      seconds,
+      this.now(),
+      state.user_id,
+    );
+    const stillOnline = this.ctx
+      .getWebSockets(userTag(state.user_id))
+      .some((other) => other !== socket && other.deserializeAttachment());
+    if (!stillOnline) {
+      this.broadcastExcept(socket, {
+        type: "presence",
+        user_id: state.user_id,
+        cursor: null,
+        status: "away",
+        online: false,
+      });
+    }
+  }
+
+  private consumeTicket(ticketId: string, now: number): boolean {
+    this.sql.exec("DELETE FROM used_tickets WHERE expires_at_ms < ?", now - 120_000);
+    const used = this.sql.exec("SELECT 1 FROM used_tickets WHERE id = ?", ticketId).toArray().length > 0;
+    if (used) return false;
+    this.sql.exec("INSERT INTO used_tickets (id, expires_at_ms) VALUES (?, ?)", ticketId, now + 60_000);
+    return true;
+  }
+
+  private burstSize(): number {
+    return this.messagesPerSecond() * 3;
+  }
+
+  private messagesPerSecond(): number {
+    const configured = Number(this.env.WS_MESSAGES_PER_SECOND);
+    return Number.isFinite(configured) && configured > 0 ? configured : 40;
+  }
+
+  /** Token bucket per connection: a burst of three seconds' worth, refilled continuously. */
+  private takeToken(state: SocketState): boolean {
+    const now = this.clock();
+    const rate = this.messagesPerSecond();
+    state.tokens = Math.min(this.burstSize(), state.tokens + ((now - state.refilled_at) / 1000) * rate);
+    state.refilled_at = now;
+    if (state.tokens < 1) return false;
+    state.tokens -= 1;
+    return true;
+  }
+
+  /** Socket traffic keeps the session alive; it is written down at most once a minute. */
+  private noteSocketActivity(): void {
+    const now = this.clock();
+    const recorded = Date.parse(this.sessionOrNull()?.last_activity_at ?? "") || 0;
+    if (now - recorded >= ACTIVITY_WRITE_INTERVAL_MS) this.touch();
+  }
+
+  protected send(socket: WebSocket, message: ServerMessage): void {
+    try {
+      socket.send(JSON.stringify(message));
+    } catch {
+      // the socket is closing; its close handler cleans up
+    }
+  }
+
+  protected broadcastExcept(except: WebSocket | null, message: ServerMessage): void {
+    const text = JSON.stringify(message);
+    for (const socket of this.ctx.getWebSockets()) {
+      if (socket === except || !socket.deserializeAttachment()) continue;
+      try {
+        socket.send(text);
+      } catch {
+        // closing
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- alarm
 
   override async alarm(): Promise<void> {
+    this.armedFor = undefined; // the runtime cleared the alarm that woke us
+    this.autoSaveIfDue();
     await this.deliverProjection();
     await this.flushActivities(false);
     this.armAlarm();
@@ -587,10 +1025,28 @@ export class SessionRoom extends DurableObject<Bindings> {
       .toArray() as unknown as InvitationRow[];
   }
 
-  private document(): DocumentRow {
+  private documentRow(): DocumentRow {
     return this.sql
       .exec("SELECT rev, content, saved_rev, saved_at FROM document WHERE id = 1")
       .one() as unknown as DocumentRow;
+  }
+
+  /** The text as it stands: the checkpoint plus every op after it. */
+  protected document(): { rev: number; content: string } {
+    if (!this.liveDocument) {
+      const checkpoint = this.documentRow();
+      let content = checkpoint.content;
+      let rev = checkpoint.rev;
+      for (const row of this.sql.exec<{ rev: number; op: string }>(
+        "SELECT rev, op FROM ops WHERE rev > ? ORDER BY rev",
+        rev,
+      )) {
+        content = applyOp(content, JSON.parse(row.op) as TextOp);
+        rev = row.rev;
+      }
+      this.liveDocument = { rev, content };
+    }
+    return this.liveDocument;
   }
 
   private isRecording(): boolean {
@@ -796,13 +1252,21 @@ export class SessionRoom extends DurableObject<Bindings> {
   // ---------------------------------------------------------------- sockets
 
   /** Sends a message to every open socket of the session. */
-  protected broadcast(message: object): void {
-    const text = JSON.stringify(message);
-    for (const socket of this.ctx.getWebSockets()) {
-      try {
-        socket.send(text);
-      } catch {
-        // a socket closing underneath us; its close handler cleans up
+  protected broadcast(message: ServerMessage): void {
+    this.broadcastExcept(null, message);
+  }
+
+  /** Tells every socket the session's status; an ended session closes them. */
+  protected announceStatus(): void {
+    const status = this.requireSession().status;
+    this.broadcast({ type: "session_status", status });
+    if (status === "ended" || status === "archived") {
+      for (const socket of this.ctx.getWebSockets()) {
+        try {
+          socket.close(CLOSE.sessionClosed, `The session has ${status}`);
+        } catch {
+          // already closed
+        }
       }
     }
   }
@@ -857,6 +1321,38 @@ export class SessionRoom extends DurableObject<Bindings> {
         },
       );
       this.setMeta("activity_flushed_id", String(last.id));
+    });
+  }
+
+  // ---------------------------------------------------------------- auto-save
+
+  /** When the live text is next due to be written back to the song: only while it has unsaved changes. */
+  private autoSaveDeadline(): number | null {
+    const session = this.sessionOrNull();
+    if (!session) return null;
+    const checkpoint = this.documentRow();
+    if (this.document().rev <= checkpoint.saved_rev) return null;
+    return Date.parse(checkpoint.saved_at ?? session.created_at) + session.settings.auto_save_interval * 1000;
+  }
+
+  private autoSaveIfDue(): void {
+    const due = this.autoSaveDeadline();
+    if (due === null || due > this.clock()) return;
+    this.transaction(() => {
+      const savedRev = this.documentRow().saved_rev;
+      const editors = this.sql
+        .exec<{ user_id: string; edits: number }>(
+          "SELECT user_id, count(*) AS edits FROM ops WHERE rev > ? GROUP BY user_id ORDER BY edits DESC",
+          savedRev,
+        )
+        .toArray();
+      const edits = editors.reduce((total, editor) => total + editor.edits, 0);
+      this.log("content_edited", null, `${edits} ${edits === 1 ? "edit" : "edits"} saved to the song`, {
+        from_rev: savedRev,
+        to_rev: this.document().rev,
+        by_user: Object.fromEntries(editors.map((editor) => [editor.user_id, editor.edits])),
+      });
+      this.enqueue("song", "session");
     });
   }
 
@@ -952,11 +1448,13 @@ export class SessionRoom extends DurableObject<Bindings> {
     if (retryAt) deadlines.push(Number(retryAt));
     const activityDue = this.activityFlushDeadline();
     if (activityDue !== null) deadlines.push(activityDue);
-    if (deadlines.length === 0) {
-      void this.ctx.storage.deleteAlarm();
-      return;
-    }
-    void this.ctx.storage.setAlarm(Math.min(...deadlines));
+    const saveDue = this.autoSaveDeadline();
+    if (saveDue !== null) deadlines.push(saveDue);
+    const next = deadlines.length ? Math.min(...deadlines) : null;
+    if (next === this.armedFor) return;
+    this.armedFor = next;
+    if (next === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(next);
   }
 
   protected now(): string {
@@ -992,6 +1490,28 @@ export class SessionRoom extends DurableObject<Bindings> {
       throw error;
     }
   }
+}
+
+function parseClientMessage(raw: string | ArrayBuffer): ClientMessage | { error: string } {
+  if (typeof raw !== "string") return { error: "Send JSON text frames" };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { error: "Not JSON" };
+  }
+  const parsed = ClientMessageSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      error: `Invalid message: ${issue ? `${issue.path.join(".") || "type"}: ${issue.message}` : "unknown shape"}`,
+    };
+  }
+  return parsed.data;
+}
+
+function omitSentAt(presence: SocketState["presence"]): Omit<SocketState["presence"], "sent_at"> {
+  return { cursor: presence.cursor, status: presence.status };
 }
 
 export function userTag(userId: string): string {
