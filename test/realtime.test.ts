@@ -37,3 +37,244 @@ describe("editing together", () => {
     b.close();
   });
 });
+
+async function band(templateId?: number) {
+  const owner = await newUser("owner");
+  const editor = await newUser("editor");
+  const commenter = await newUser("commenter");
+  const viewer = await newUser("viewer");
+  const session = await createSession(owner, templateId ? { template_id: templateId } : {});
+  await api("POST", `/sessions/${session.id}/invite`, {
+    user: owner,
+    body: {
+      users: [
+        { user_id: editor.id, role: "editor" },
+        { user_id: commenter.id, role: "commenter" },
+        { user_id: viewer.id, role: "viewer" },
+      ],
+    },
+  });
+  for (const user of [editor, commenter, viewer]) await api("POST", `/sessions/${session.id}/join`, { user });
+  return { session, owner, editor, commenter, viewer };
+}
+
+async function documentOf(user: Parameters<typeof connect>[0], sessionId: string) {
+  const socket = await connect(user, sessionId);
+  const welcome = await socket.next("welcome");
+  socket.close();
+  return welcome.doc;
+}
+
+describe("roles on every message", () => {
+  it("refuses ops from viewers and commenters and changes nothing", async () => {
+    const { session, viewer, commenter, owner } = await band();
+    for (const user of [viewer, commenter]) {
+      const socket = await connect(user, session.id);
+      await socket.next("welcome");
+      socket.send({ type: "op", seq: 1, rev: 0, op: ["hacked "] });
+      const error = await socket.next("error");
+      expect(error).toMatchObject({ code: "FORBIDDEN", seq: 1 });
+      socket.close();
+    }
+    expect(await documentOf(owner, session.id)).toEqual({ rev: 0, content: "[C]Let it [G]be" });
+  });
+
+  it("lets commenters comment and refuses viewers", async () => {
+    const { session, viewer, commenter, owner } = await band();
+    const watcher = await connect(owner, session.id);
+    await watcher.next("welcome");
+    const c = await connect(commenter, session.id);
+    await c.next("welcome");
+    c.send({ type: "comment", text: "Capo 2?", anchor: { from: 0, to: 3 } });
+    const comment = await watcher.next("comment");
+    expect(comment.comment).toMatchObject({ user_id: commenter.id, text: "Capo 2?", anchor: { from: 0, to: 3 } });
+    const v = await connect(viewer, session.id);
+    await v.next("welcome");
+    v.send({ type: "comment", text: "me too" });
+    expect(await v.next("error")).toMatchObject({ code: "FORBIDDEN" });
+    await watcher.none("comment");
+    const log = await api("GET", `/sessions/${session.id}/activities?type=comment_added`, { user: owner });
+    expect(log.body.data.activities).toHaveLength(1);
+  });
+
+  it("a Music Lesson editor cannot edit; the owner can", async () => {
+    const { session, editor, owner } = await band(2);
+    const socket = await connect(editor, session.id);
+    await socket.next("welcome");
+    socket.send({ type: "op", seq: 1, rev: 0, op: ["x"] });
+    expect(await socket.next("error")).toMatchObject({ code: "FORBIDDEN", seq: 1 });
+    const teacher = await connect(owner, session.id);
+    await teacher.next("welcome");
+    teacher.send({ type: "op", seq: 1, rev: 0, op: ["x"] });
+    expect(await teacher.next("ack")).toMatchObject({ rev: 1 });
+  });
+
+  it("an editor demoted over REST is refused on the very next op", async () => {
+    const { session, editor, owner } = await band();
+    const socket = await connect(editor, session.id);
+    await socket.next("welcome");
+    socket.send({ type: "op", seq: 1, rev: 0, op: ["A"] });
+    expect(await socket.next("ack")).toMatchObject({ seq: 1, rev: 1 });
+    const demoted = await api("PATCH", `/sessions/${session.id}/participants/${editor.id}`, {
+      user: owner,
+      body: { role: "viewer" },
+    });
+    expect(demoted.status).toBe(200);
+    expect(await socket.next("role_changed")).toMatchObject({
+      user_id: editor.id,
+      role: "viewer",
+      permissions: ["read"],
+    });
+    socket.send({ type: "op", seq: 2, rev: 1, op: ["B"] });
+    expect(await socket.next("error")).toMatchObject({ code: "FORBIDDEN", seq: 2 });
+    expect(await documentOf(owner, session.id)).toEqual({ rev: 1, content: "A[C]Let it [G]be" });
+  });
+
+  it("a removed user is closed with 4403 and cannot reconnect", async () => {
+    const { session, editor, owner } = await band();
+    const socket = await connect(editor, session.id);
+    await socket.next("welcome");
+    await api("DELETE", `/sessions/${session.id}/participants/${editor.id}`, { user: owner });
+    expect((await socket.closed).code).toBe(4403);
+    const ticket = await api("POST", `/sessions/${session.id}/ticket`, { user: editor });
+    expect(ticket.status).toBe(403);
+    expect(ticket.body.error.code).toBe("REMOVED");
+  });
+
+  it("pause refuses ops, resume accepts them, end closes every socket with 4410", async () => {
+    const { session, editor, owner } = await band();
+    const socket = await connect(editor, session.id);
+    await socket.next("welcome");
+    await api("POST", `/sessions/${session.id}/pause`, { user: owner });
+    expect(await socket.next("session_status")).toMatchObject({ status: "paused" });
+    socket.send({ type: "op", seq: 1, rev: 0, op: ["paused "] });
+    expect(await socket.next("error")).toMatchObject({ code: "FORBIDDEN", seq: 1 });
+    await api("POST", `/sessions/${session.id}/resume`, { user: owner });
+    expect(await socket.next("session_status")).toMatchObject({ status: "active" });
+    socket.send({ type: "op", seq: 2, rev: 0, op: ["live "] });
+    expect(await socket.next("ack")).toMatchObject({ seq: 2, rev: 1 });
+    await api("POST", `/sessions/${session.id}/end`, { user: owner });
+    expect(await socket.next("session_status")).toMatchObject({ status: "ended" });
+    expect((await socket.closed).code).toBe(4410);
+    const ticket = await api("POST", `/sessions/${session.id}/ticket`, { user: editor });
+    expect(ticket.status).toBe(409);
+    const song = await api("GET", `/songs/${session.song_id}`, { user: owner });
+    expect(song.body.data.content).toBe("live [C]Let it [G]be");
+  });
+});
+
+describe("resends and reconnects", () => {
+  it("acknowledges a resent op again without applying it twice", async () => {
+    const { session, editor, owner } = await band();
+    const clientId = crypto.randomUUID();
+    const first = await connect(editor, session.id, { clientId });
+    await first.next("welcome");
+    first.send({ type: "op", seq: 7, rev: 0, op: ["Hey "] });
+    expect(await first.next("ack")).toEqual({ type: "ack", seq: 7, rev: 1 });
+    first.close();
+    const again = await connect(editor, session.id, { clientId, sinceRev: 0 });
+    const welcome = await again.next("welcome");
+    expect(welcome.missed).toEqual([{ rev: 1, op: ["Hey "], user_id: editor.id, client_id: clientId, seq: 7 }]);
+    again.send({ type: "op", seq: 7, rev: 0, op: ["Hey "] });
+    expect(await again.next("ack")).toEqual({ type: "ack", seq: 7, rev: 1 });
+    expect(await documentOf(owner, session.id)).toEqual({ rev: 1, content: "Hey [C]Let it [G]be" });
+  });
+
+  it("a ticket works once", async () => {
+    const { session, editor } = await band();
+    const { ticketUrl, openSocket, wrap } = await import("./socket-helpers");
+    const url = await ticketUrl(editor, session.id);
+    const first = wrap((await openSocket(url)).webSocket!);
+    await first.next("welcome");
+    const second = wrap((await openSocket(url)).webSocket!);
+    expect((await second.closed).code).toBe(4401);
+    const forged = await openSocket(`${url.slice(0, -4)}AAAA`);
+    expect(forged.status).toBe(401);
+    const noUpgrade = await api("GET", `/sessions/${session.id}/ws`, { user: editor });
+    expect(noUpgrade.status).toBe(426);
+  });
+});
+
+describe("hostile input", () => {
+  it("answers malformed, unknown and out-of-range messages with errors while others keep working", async () => {
+    const { session, editor, owner } = await band();
+    const attacker = await connect(editor, session.id);
+    await attacker.next("welcome");
+    const bystander = await connect(owner, session.id);
+    await bystander.next("welcome");
+    attacker.send("{not json");
+    expect(await attacker.next("error")).toMatchObject({ code: "INVALID_MESSAGE" });
+    attacker.send({ type: "shout", text: "hi" });
+    expect(await attacker.next("error")).toMatchObject({ code: "INVALID_MESSAGE" });
+    attacker.send({ type: "op", seq: 1, rev: 0, op: [9999, "x"] });
+    expect(await attacker.next("error")).toMatchObject({ code: "INVALID_OP", seq: 1 });
+    attacker.send({ type: "op", seq: 2, rev: 0, op: [{ d: 500 }] });
+    expect(await attacker.next("error")).toMatchObject({ code: "INVALID_OP", seq: 2 });
+    attacker.send({ type: "op", seq: 3, rev: 42, op: ["x"] });
+    expect(await attacker.next("error")).toMatchObject({ code: "INVALID_OP", seq: 3 });
+    attacker.send({ type: "op", seq: 4, rev: 0, op: [{ evil: true }] });
+    expect(await attacker.next("error")).toMatchObject({ code: "INVALID_OP", seq: 4 });
+    bystander.send({ type: "op", seq: 1, rev: 0, op: ["ok "] });
+    expect(await bystander.next("ack")).toMatchObject({ rev: 1 });
+    attacker.send({ type: "op", seq: 5, rev: 1, op: [3, "fine "] });
+    expect(await attacker.next("ack")).toMatchObject({ seq: 5, rev: 2 });
+  });
+
+  it("closes an oversize frame with 1009 and a flood with 4429; the session carries on", async () => {
+    const { session, editor, owner, commenter } = await band();
+    const big = await connect(editor, session.id);
+    await big.next("welcome");
+    big.send({ type: "comment", text: "x".repeat(70 * 1024) });
+    expect((await big.closed).code).toBe(1009);
+
+    const flooder = await connect(commenter, session.id);
+    await flooder.next("welcome");
+    for (let index = 0; index < 400; index += 1) flooder.send({ type: "presence", cursor: { anchor: 0, head: 0 } });
+    expect((await flooder.closed).code).toBe(4429);
+    expect(flooder.messages.filter((message) => message.code === "RATE_LIMITED").length).toBeGreaterThan(0);
+
+    const fine = await connect(owner, session.id);
+    await fine.next("welcome");
+    fine.send({ type: "op", seq: 1, rev: 0, op: ["still "] });
+    expect(await fine.next("ack")).toMatchObject({ rev: 1 });
+  });
+});
+
+describe("restarts", () => {
+  it("keeps the text, the op log and comments when the object is aborted mid-session", async () => {
+    const { abortAllDurableObjects } = await import("cloudflare:test");
+    const { session, editor, owner } = await band();
+    const clientId = crypto.randomUUID();
+    const socket = await connect(editor, session.id, { clientId });
+    await socket.next("welcome");
+    let expected = "[C]Let it [G]be";
+    for (let seq = 1; seq <= 30; seq += 1) {
+      const text = `${seq % 10}`;
+      socket.send({ type: "op", seq, rev: seq - 1, op: [text] });
+      expect(await socket.next("ack")).toEqual({ type: "ack", seq, rev: seq });
+      expected = text + expected;
+    }
+    socket.send({ type: "comment", text: "Slower in the bridge" });
+    await socket.next("comment");
+
+    await abortAllDurableObjects();
+    const closed = await socket.closed;
+    expect(closed.code).not.toBe(1000);
+
+    const resumed = await connect(editor, session.id, { clientId, sinceRev: 30 });
+    const welcome = await resumed.next("welcome");
+    expect(welcome.doc).toEqual({ rev: 30, content: expected });
+    expect(welcome.missed).toEqual([]);
+    // A resend of the last acknowledged op after the restart is recognised, not applied again.
+    resumed.send({ type: "op", seq: 30, rev: 29, op: ["0"] });
+    expect(await resumed.next("ack")).toEqual({ type: "ack", seq: 30, rev: 30 });
+    resumed.send({ type: "op", seq: 31, rev: 30, op: ["!"] });
+    expect(await resumed.next("ack")).toEqual({ type: "ack", seq: 31, rev: 31 });
+    expect(welcome.comments).toEqual([
+      expect.objectContaining({ user_id: editor.id, text: "Slower in the bridge", rev: 30 }),
+    ]);
+    const comments = await api("GET", `/sessions/${session.id}/activities?type=comment_added`, { user: owner });
+    expect(comments.body.data.activities[0].details.text).toBe("Slower in the bridge");
+    expect(await documentOf(owner, session.id)).toEqual({ rev: 31, content: `!${expected}` });
+  });
+});

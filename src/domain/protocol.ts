@@ -87,6 +87,8 @@ export type ServerMessage =
       doc: { rev: number; content: string };
       participants: Participant[];
       presence: PresenceState[];
+      /** The latest comments, oldest first. */
+      comments: Comment[];
       /** When the client connected with `since_rev`: every op after it, oldest first. */
       missed?: MissedOp[];
       /** True when `since_rev` was older than the kept log: start over from `doc`. */

@@ -77,6 +77,8 @@ interface SocketState {
 }
 
 const MAX_CONNECTIONS = 100;
+/** Comments sent with the welcome. */
+const RECENT_COMMENTS = 200;
 const MAX_CONNECTIONS_PER_USER = 8;
 /** Refused messages in a row before a flooding connection is closed. */
 const MAX_STRIKES = 20;
@@ -854,9 +856,21 @@ export class SessionRoom extends DurableObject<Bindings> {
       doc: { rev: document.rev, content: document.content },
       participants: view.participants,
       presence: this.presenceStates(),
+      comments: this.recentComments(),
       ...(missed ? { missed } : {}),
       ...(resync ? { resync } : {}),
     };
+  }
+
+  /** The latest comments, oldest first. */
+  private recentComments(): Comment[] {
+    return this.sql
+      .exec<{ id: number; user_id: string; text: string; anchor: string | null; rev: number; created_at: string }>(
+        "SELECT * FROM (SELECT * FROM comments ORDER BY id DESC LIMIT ?) ORDER BY id",
+        RECENT_COMMENTS,
+      )
+      .toArray()
+      .map((row) => ({ ...row, anchor: row.anchor ? (JSON.parse(row.anchor) as Comment["anchor"]) : null }));
   }
 
   private presenceStates(): PresenceState[] {
