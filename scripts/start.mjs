@@ -18,5 +18,6 @@ function run(command, args) {
 
 if (ensureDevVars()) console.log("Created .dev.vars with a random JWT_SECRET and DEV_AUTH=true");
 run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
-if (existsSync(new URL("../web/index.html", import.meta.url))) run("npx", ["vite", "build", "web", "--logLevel", "warn"]);
+if (existsSync(new URL("../web/index.html", import.meta.url)))
+  run("npx", ["vite", "build", "web", "--logLevel", "warn"]);
 run("npx", ["wrangler", "dev", "--port", port, "--ip", "127.0.0.1", "--show-interactive-dev-session=false"]);

@@ -22,7 +22,11 @@ const claims = {};
 if (option("email")) claims.email = option("email");
 if (option("name")) claims.name = option("name");
 if (args.includes("--admin")) claims.roles = ["admin"];
-let jwt = new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt().setExpirationTime("24h");
+let jwt = new SignJWT(claims)
+  .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+  .setSubject(sub)
+  .setIssuedAt()
+  .setExpirationTime("24h");
 if (vars.JWT_ISSUER) jwt = jwt.setIssuer(vars.JWT_ISSUER);
 if (vars.JWT_AUDIENCE) jwt = jwt.setAudience(vars.JWT_AUDIENCE);
 console.log(await jwt.sign(new TextEncoder().encode(vars.JWT_SECRET)));

@@ -79,3 +79,17 @@ export async function createSession(user: TestUser, fields: Record<string, unkno
   if (response.status !== 201) throw new Error(`session: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.data;
 }
+
+/**
+ * The code of the contract's error envelope `{status: "error", error: {code, message, details?}}`,
+ * or null when the body is anything else (a success, a bare string, a missing message).
+ */
+export function errorCode(response: ApiResponse): string | null {
+  const body = response.body as { status?: unknown; error?: { code?: unknown; message?: unknown } } | null;
+  if (!body || typeof body !== "object" || body.status !== "error") return null;
+  const error = body.error;
+  if (!error || typeof error !== "object") return null;
+  if (typeof error.code !== "string" || !/^[A-Z][A-Z0-9_]*$/.test(error.code)) return null;
+  if (typeof error.message !== "string" || error.message.length === 0) return null;
+  return error.code;
+}

@@ -7,6 +7,7 @@ import { ApiError, errorBody, handleError } from "./errors";
 import { membershipRouter } from "./membership";
 import { publicRouter } from "./public";
 import { ticketRouter, upgradeToWebSocket } from "./realtime";
+import { recordingsRouter } from "./recordings";
 import { createRouter } from "./router";
 import { sessionsRouter } from "./sessions";
 import { songsRouter } from "./songs";
@@ -21,6 +22,7 @@ const protectedApi = createRouter()
   .route("/", songsRouter)
   .route("/", membershipRouter)
   .route("/", ticketRouter)
+  .route("/", recordingsRouter)
   .route("/", sessionsRouter);
 
 const api = createRouter();

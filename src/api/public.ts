@@ -1,9 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
 import { signDevToken } from "../auth/tokens";
 import { envelope } from "../domain/schemas";
+import type { AppEnv } from "../env";
 import { ApiError, notFound } from "./errors";
 import { jsonBody, responses } from "./openapi";
 import { createRouter, ok } from "./router";
+
+/** Hides a route unless DEV_AUTH is "true"; it runs before validation, so no body reveals the route. */
+const devOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.env.DEV_AUTH !== "true") throw notFound();
+  await next();
+});
 
 /** Routes that need no token: health and, under DEV_AUTH, the development token. */
 export const publicRouter = createRouter()
@@ -29,6 +37,7 @@ export const publicRouter = createRouter()
       path: "/dev/token",
       tags: ["service"],
       description: 'Issues a 24 h token for any user. Exists only when DEV_AUTH is "true"; otherwise 404.',
+      middleware: [devOnly] as const,
       request: {
         body: jsonBody(
           z.object({
@@ -42,7 +51,6 @@ export const publicRouter = createRouter()
       responses: responses(z.object({ token: z.string() }), "A signed token"),
     }),
     async (c) => {
-      if (c.env.DEV_AUTH !== "true") throw notFound();
       if (!c.env.JWT_SECRET) throw new ApiError(409, "NOT_CONFIGURED", "Set JWT_SECRET to sign development tokens");
       const token = await signDevToken(c.req.valid("json"), c.env.JWT_SECRET, c.env.JWT_ISSUER, c.env.JWT_AUDIENCE);
       return ok(c, { token });

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { database } from "../db/client";
 import { songShares, songs, users } from "../db/schema";
 import { listSongs, mayEditSong, type SongPermission, songWithAccess } from "../db/songs";
@@ -118,9 +118,11 @@ export const songsRouter = createRouter()
       const body = c.req.valid("json");
       // A share by email names the user when one with that email has signed in; otherwise it waits for them.
       const email = body.email?.toLowerCase() ?? null;
-      const known = email
-        ? await db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()
-        : undefined;
+      const known = body.user_id
+        ? await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, body.user_id)).get()
+        : email
+          ? await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.email, email)).get()
+          : undefined;
       const userId = body.user_id ?? known?.id ?? null;
       if (userId === access.song.owner_id)
         throw new ApiError(409, "CONFLICT", "The owner already has every permission");
@@ -131,13 +133,32 @@ export const songsRouter = createRouter()
         permission: body.permission,
         created_by: actor.userId,
       };
-      await db
+      const upsert = db
         .insert(songShares)
         .values(values)
         .onConflictDoUpdate({
           target: userId ? [songShares.song_id, songShares.user_id] : [songShares.song_id, songShares.email],
           set: { permission: body.permission },
         });
+      // A share that waited for this user's email gives way to the one naming them, so sharing again can also
+      // lower a permission.
+      const waitingEmail = userId ? (known?.email ?? null) : null;
+      if (waitingEmail) {
+        await db.batch([
+          upsert,
+          db
+            .delete(songShares)
+            .where(
+              and(
+                eq(songShares.song_id, access.song.id),
+                isNull(songShares.user_id),
+                eq(songShares.email, waitingEmail),
+              ),
+            ),
+        ]);
+      } else {
+        await upsert;
+      }
       return ok(c, {
         song_id: values.song_id,
         user_id: values.user_id,

@@ -107,6 +107,7 @@ export const sessions = sqliteTable(
     idle_deadline_at: text("idle_deadline_at"),
     archive_due_at: text("archive_due_at"),
     archive_key: text("archive_key"),
+    activity_count: integer("activity_count").notNull().default(0),
     /** The object's change counter at the time of this projection; older deliveries never overwrite newer ones. */
     version: integer("version").notNull(),
   },

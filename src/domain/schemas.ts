@@ -23,6 +23,26 @@ export const PermissionMapSchema = z
   })
   .openapi("PermissionMap");
 
+const MAX_JSON_DEPTH = 32;
+
+/** True when a JSON value nests no deeper than `limit` (walked without recursion, so depth cannot overflow). */
+function nestsWithin(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    if (depth >= limit) return false;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** Free-form JSON kept as given, nested at most 32 deep. */
+const JsonValueSchema = z
+  .unknown()
+  .refine((value) => nestsWithin(value, MAX_JSON_DEPTH), `Nested deeper than ${MAX_JSON_DEPTH} levels`)
+  .openapi("JsonValue");
+
 const boundedInt = (bounds: { min: number; max: number }) => z.int().min(bounds.min).max(bounds.max);
 
 export const SettingsSchema = z
@@ -32,7 +52,7 @@ export const SettingsSchema = z
     idle_timeout_minutes: boundedInt(SETTINGS_BOUNDS.idle_timeout_minutes).optional(),
     archive_after_days: boundedInt(SETTINGS_BOUNDS.archive_after_days).optional(),
   })
-  .catchall(z.json())
+  .catchall(JsonValueSchema)
   .openapi("Settings");
 
 export const MaxParticipantsSchema = z.int().min(2).max(50);
@@ -301,3 +321,69 @@ export type Invite = z.infer<typeof InviteSchema>;
 export type InviteResult = z.infer<typeof InviteResultSchema>;
 export type Activity = z.infer<typeof ActivitySchema>;
 export type ActivityQuery = z.infer<typeof ActivityQuerySchema>;
+
+// ---- recording, health and statistics ----
+
+export const RecordingStatusSchema = z
+  .object({
+    is_recording: z.boolean(),
+    recording_id: z.string().optional(),
+    started_at: isoTime.optional(),
+    events_count: z.int(),
+    duration_ms: z.int(),
+  })
+  .openapi("RecordingStatus");
+
+export const RecordingManifestSchema = z
+  .object({
+    id: z.string(),
+    session_id: z.uuid(),
+    status: z.enum(["recording", "stopped"]),
+    started_at: isoTime,
+    stopped_at: isoTime.nullable(),
+    started_by: z.string(),
+    duration_ms: z.int(),
+    events_count: z.int(),
+    chunks_count: z.int(),
+    start_rev: z.int(),
+    start_content: z.string(),
+  })
+  .openapi("RecordingManifest");
+
+export const PlaybackRangeSchema = z.object({
+  from_ms: z.coerce.number().int().min(0).optional(),
+  to_ms: z.coerce.number().int().min(0).optional(),
+});
+
+export const SnapshotQuerySchema = z.object({ at_ms: z.coerce.number().int().min(0) });
+
+export const SnapshotSchema = z.object({ rev: z.int(), content: z.string(), at_ms: z.int() }).openapi("Snapshot");
+
+export const HealthSchema = z
+  .object({
+    score: z.int().min(0).max(100),
+    level: z.enum(["excellent", "good", "fair", "poor"]),
+    factors: z.array(z.object({ name: z.string(), points: z.int(), detail: z.string() })),
+  })
+  .openapi("Health");
+
+export const SessionStatsSchema = z
+  .object({
+    participants: z.object({ total: z.int(), active: z.int(), online: z.int(), peak_online: z.int() }),
+    edits: z.object({ total: z.int(), by_user: z.record(z.string(), z.int()) }),
+    comments: z.int(),
+    activities: z.int(),
+    duration_seconds: z.int(),
+    recordings: z.object({ count: z.int(), total_duration_ms: z.int(), events: z.int() }),
+    last_activity_at: isoTime,
+  })
+  .openapi("SessionStats");
+
+export const AdminStatsSchema = z
+  .object({
+    total_sessions: z.int(),
+    by_status: z.object({ active: z.int(), paused: z.int(), ended: z.int(), archived: z.int() }),
+    total_activities: z.int(),
+    average_session_duration_hours: z.number(),
+  })
+  .openapi("AdminStats");

@@ -16,6 +16,7 @@ export interface SessionProjection extends Omit<SessionRow, "invitation_code"> {
   idle_deadline_at: string | null;
   archive_due_at: string | null;
   archive_key: string | null;
+  activity_count: number;
 }
 
 export interface ProjectionSnapshot {
@@ -53,6 +54,7 @@ export const writeProjection: ProjectionWriter = async (d1, snapshot) => {
     idle_deadline_at: session.idle_deadline_at,
     archive_due_at: session.archive_due_at,
     archive_key: session.archive_key,
+    activity_count: session.activity_count,
     version: session.version,
   };
   const upsertSession = db

@@ -86,4 +86,6 @@ export interface RecordingRow {
   chunks_count: number;
   start_rev: number;
   start_content: string;
+  /** The status the manifest in R2 was last written with. */
+  manifest_status: "recording" | "stopped" | null;
 }

@@ -121,6 +121,10 @@ export const ROOM_MIGRATIONS: string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  `
+  ALTER TABLE recordings ADD COLUMN manifest_status TEXT;
+  CREATE INDEX recording_events_by_recording ON recording_events (recording_id, id);
+  `,
 ];
 
 export function migrateRoom(sql: SqlStorage): void {

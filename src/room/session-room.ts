@@ -6,6 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { displayName } from "../db/users";
+import { type Health, healthOf } from "../domain/health";
 import { decideJoin } from "../domain/membership";
 import { applyOp, checkOpAgainst, parseOp, rebase, type TextOp } from "../domain/ot";
 import { colorFor } from "../domain/participants";
@@ -29,11 +30,18 @@ import {
   type PresenceStatus,
   type ServerMessage,
 } from "../domain/protocol";
+import {
+  chunkKey,
+  manifestKey,
+  type RecordingEvent,
+  type RecordingManifest,
+  type RecordingStatus,
+} from "../domain/recording";
 import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate, SessionView } from "../domain/schemas";
 import { archiveDeadline, idleDeadline, mergeSettings, type SessionSettings } from "../domain/settings";
 import type { SessionConfig } from "../domain/templates";
 import type { Actor, Bindings } from "../env";
-import { gzipNdjson, padKey } from "./compression";
+import { gzip, gzipNdjson, padKey } from "./compression";
 import {
   type OutboxKind,
   type ProjectionSnapshot,
@@ -42,7 +50,7 @@ import {
   writeProjection,
 } from "./projection";
 import { failure, type RoomError, RoomFailure, type RoomResult, refuse, success } from "./result";
-import type { ActivityRow, DocumentRow, InvitationRow, ParticipantRow, SessionRow } from "./rows";
+import type { ActivityRow, DocumentRow, InvitationRow, ParticipantRow, RecordingRow, SessionRow } from "./rows";
 import { migrateRoom } from "./schema";
 
 export interface CreateSessionInit {
@@ -57,6 +65,16 @@ export interface CreateSessionInit {
 }
 
 /** An invitee as the Worker resolved it: `known_user_id` is the directory's user for an email, if any. */
+export interface SessionStats {
+  participants: { total: number; active: number; online: number; peak_online: number };
+  edits: { total: number; by_user: Record<string, number> };
+  comments: number;
+  activities: number;
+  duration_seconds: number;
+  recordings: { count: number; total_duration_ms: number; events: number };
+  last_activity_at: string;
+}
+
 export interface ResolvedInvitee {
   email?: string;
   user_id?: string;
@@ -83,6 +101,11 @@ const MAX_CONNECTIONS_PER_USER = 8;
 /** Refused messages in a row before a flooding connection is closed. */
 const MAX_STRIKES = 20;
 const PRESENCE_MIN_INTERVAL_MS = 40;
+/** Presence goes into a recording at most once a second per user. */
+const PRESENCE_SAMPLE_MS = 1_000;
+/** Recording events go to R2 in chunks: when this many wait, or when the oldest has waited this long. */
+const RECORDING_CHUNK_EVENTS = 1_000;
+const RECORDING_FLUSH_DELAY_MS = 30_000;
 /** The live text is written back to the document row every this many ops (the op log covers the rest). */
 const CHECKPOINT_EVERY = 100;
 /** Socket activity is written to `last_activity_at` at most this often. */
@@ -105,6 +128,10 @@ export class SessionRoom extends DurableObject<Bindings> {
   private readonly queues = new Map<string, Promise<void>>();
   /** The live document; rebuilt from the last checkpoint and the op log after a restart. */
   private liveDocument: { rev: number; content: string } | null = null;
+  /** The active recording, cached because every op asks; undefined until read. */
+  private recordingCache: RecordingRow | null | undefined;
+  /** When each user's presence was last sampled into the recording. */
+  private readonly presenceSampledAt = new Map<string, number>();
   /** The deadline the alarm is set for, so unchanged deadlines are not written again. */
   private armedFor: number | null | undefined;
 
@@ -284,6 +311,7 @@ export class SessionRoom extends DurableObject<Bindings> {
           role: decision.role,
           via: decision.via,
         });
+        this.capture("user_joined", actor.userId, { role: decision.role });
         this.touch();
         this.enqueue("session", "members");
         return participant;
@@ -309,6 +337,7 @@ export class SessionRoom extends DurableObject<Bindings> {
           actor.userId,
         );
         this.log("user_left", actor.userId, `${member.display_name} left the session`);
+        this.capture("user_left", actor.userId, null);
         this.touch();
         this.enqueue("session", "members");
       });
@@ -428,6 +457,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         if (userId === session.owner_id)
           refuse(403, "FORBIDDEN", "The owner's role changes only by transferring ownership");
         this.sql.exec("UPDATE participants SET role = ? WHERE user_id = ?", role, userId);
+        this.capture("role_changed", actor.userId, { user_id: userId, role });
         this.log(
           "permission_changed",
           actor.userId,
@@ -463,6 +493,7 @@ export class SessionRoom extends DurableObject<Bindings> {
           this.now(),
           userId,
         );
+        this.capture("participant_removed", actor.userId, { user_id: userId });
         // A removal also withdraws whatever invitation was still open for them.
         this.sql.exec(
           "UPDATE invitations SET status = 'revoked', closed_at = ? WHERE status = 'pending' AND (user_id = ? OR (email IS NOT NULL AND email = ?))",
@@ -645,6 +676,9 @@ export class SessionRoom extends DurableObject<Bindings> {
       status: "active",
       online: true,
     });
+    const online = this.onlineUsers().size;
+    if (online > Number(this.metaValue("peak_online") ?? "0")) this.setMeta("peak_online", String(online));
+    this.capture("connected", actor.userId, { client_id: clientId });
     this.noteSocketActivity();
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -760,11 +794,13 @@ export class SessionRoom extends DurableObject<Bindings> {
       );
       if (rev % CHECKPOINT_EVERY === 0)
         this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", rev, content);
+      this.capture("op", state.user_id, { rev, op });
     });
     this.liveDocument = { rev, content };
     this.noteSocketActivity();
     this.send(socket, { type: "ack", seq, rev });
     this.broadcastExcept(socket, { type: "op", rev, op, user_id: state.user_id });
+    this.flushRecordingIfFull();
     this.armAlarm();
   }
 
@@ -788,6 +824,10 @@ export class SessionRoom extends DurableObject<Bindings> {
     if (now - state.presence.sent_at < PRESENCE_MIN_INTERVAL_MS) return;
     state.presence = { cursor, status, sent_at: now };
     this.noteSocketActivity();
+    if (now - (this.presenceSampledAt.get(state.user_id) ?? 0) >= PRESENCE_SAMPLE_MS && this.activeRecording()) {
+      this.presenceSampledAt.set(state.user_id, now);
+      this.capture("presence", state.user_id, { cursor, status });
+    }
     this.broadcastExcept(socket, { type: "presence", user_id: state.user_id, cursor, status, online: true });
   }
 
@@ -816,6 +856,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         comment_id: id,
         text: text.slice(0, 200),
       });
+      this.capture("comment", state.user_id, { id, text, anchor, rev: document.rev });
       this.touch();
       return { id, user_id: state.user_id, text, anchor, rev: document.rev, created_at: now } satisfies Comment;
     });
@@ -967,6 +1008,278 @@ export class SessionRoom extends DurableObject<Bindings> {
     }
   }
 
+  // ---------------------------------------------------------------- RPC: recording and playback
+
+  async startRecording(actor: Actor): Promise<RoomResult<RecordingStatus>> {
+    return this.run(async () => {
+      const id = this.transaction(() => {
+        this.requirePermission(actor, "record");
+        if (this.activeRecording()) refuse(409, "ALREADY_RECORDING", "A recording is already running");
+        const started = this.startRecordingRow(actor.userId);
+        this.touch();
+        this.enqueue("session");
+        return started;
+      });
+      this.broadcast({ type: "recording", is_recording: true, recording_id: id });
+      await this.settle();
+      return this.recordingStatusNow();
+    });
+  }
+
+  /** Stops the recording; answers once every event is in R2. */
+  async stopRecording(actor: Actor): Promise<RoomResult<RecordingStatus & { recording_id: string }>> {
+    return this.run(async () => {
+      const recording = this.transaction(() => {
+        this.requirePermission(actor, "record");
+        const active = this.activeRecording();
+        if (!active) refuse(409, "NOT_RECORDING", "Nothing is being recorded");
+        this.stopRecordingRow(active, actor.userId);
+        this.touch();
+        this.enqueue("session");
+        return active;
+      });
+      this.broadcast({ type: "recording", is_recording: false, recording_id: recording.id });
+      await this.flushRecordings(true);
+      await this.settle();
+      const stopped = this.recordingRow(recording.id)!;
+      return {
+        is_recording: false,
+        recording_id: stopped.id,
+        started_at: stopped.started_at,
+        events_count: stopped.events_count,
+        duration_ms: stopped.duration_ms,
+      };
+    });
+  }
+
+  async recordingStatus(actor: Actor): Promise<RoomResult<RecordingStatus>> {
+    return this.run(async () => {
+      this.requirePermission(actor, "read");
+      return this.recordingStatusNow();
+    });
+  }
+
+  async listRecordings(actor: Actor): Promise<RoomResult<{ recordings: RecordingManifest[] }>> {
+    return this.run(async () => {
+      const session = this.requirePermission(actor, "read");
+      const rows = this.sql
+        .exec("SELECT * FROM recordings ORDER BY started_at_ms DESC")
+        .toArray() as unknown as RecordingRow[];
+      return { recordings: rows.map((row) => this.manifestOf(session.id, row)) };
+    });
+  }
+
+  /**
+   * A recording's manifest and the events not yet in R2, read together: chunks 1..chunks_count are in R2 and
+   * `tail` holds everything after them.
+   */
+  async recordingPlayback(
+    actor: Actor,
+    recordingId: string,
+  ): Promise<RoomResult<{ manifest: RecordingManifest; tail: RecordingEvent[] }>> {
+    return this.run(async () => {
+      const session = this.requirePermission(actor, "read");
+      const row = this.recordingRow(recordingId);
+      if (!row) refuse(404, "NOT_FOUND", "Recording not found");
+      const tail = this.sql
+        .exec<{ line: string }>("SELECT line FROM recording_events WHERE recording_id = ? ORDER BY id", recordingId)
+        .toArray()
+        .map((event) => JSON.parse(event.line) as RecordingEvent);
+      return { manifest: this.manifestOf(session.id, row), tail };
+    });
+  }
+
+  private recordingRow(id: string): RecordingRow | null {
+    return (
+      (this.sql.exec("SELECT * FROM recordings WHERE id = ?", id).toArray()[0] as unknown as
+        | RecordingRow
+        | undefined) ?? null
+    );
+  }
+
+  private recordingStatusNow(): RecordingStatus {
+    const active = this.activeRecording();
+    if (!active) return { is_recording: false, events_count: 0, duration_ms: 0 };
+    return {
+      is_recording: true,
+      recording_id: active.id,
+      started_at: active.started_at,
+      events_count: active.events_count,
+      duration_ms: Math.max(0, this.clock() - active.started_at_ms),
+    };
+  }
+
+  private manifestOf(sessionId: string, row: RecordingRow): RecordingManifest {
+    return {
+      id: row.id,
+      session_id: sessionId,
+      status: row.status,
+      started_at: row.started_at,
+      stopped_at: row.stopped_at,
+      started_by: row.started_by,
+      duration_ms: row.status === "recording" ? Math.max(0, this.clock() - row.started_at_ms) : row.duration_ms,
+      events_count: row.events_count,
+      chunks_count: row.chunks_count,
+      start_rev: row.start_rev,
+      start_content: row.start_content,
+    };
+  }
+
+  /** Starts a flush when the active recording's buffer is full; ops call it without waiting. */
+  private flushRecordingIfFull(): void {
+    const recording = this.activeRecording();
+    if (!recording) return;
+    const waiting = this.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM recording_events WHERE recording_id = ?", recording.id)
+      .one().n;
+    if (waiting >= RECORDING_CHUNK_EVENTS) void this.flushRecordings(false);
+  }
+
+  /**
+   * Moves buffered recording events to R2 as gzip NDJSON chunks and keeps each manifest in R2 up to date.
+   * A running recording flushes when its buffer is full or its oldest event has waited long enough (or `force`);
+   * a stopped one always flushes everything.
+   */
+  protected flushRecordings(force: boolean): Promise<void> {
+    return this.serially("recording", async () => {
+      const session = this.sessionOrNull();
+      if (!session) return;
+      const rows = this.sql
+        .exec(
+          `SELECT * FROM recordings WHERE manifest_status IS NOT status
+             OR id IN (SELECT DISTINCT recording_id FROM recording_events)`,
+        )
+        .toArray() as unknown as RecordingRow[];
+      for (const row of rows) {
+        for (;;) {
+          const events = this.sql
+            .exec<{ id: number; t: number; line: string }>(
+              "SELECT id, t, line FROM recording_events WHERE recording_id = ? ORDER BY id LIMIT ?",
+              row.id,
+              RECORDING_CHUNK_EVENTS * 5,
+            )
+            .toArray();
+          const first = events[0];
+          const last = events[events.length - 1];
+          if (!first || !last) break;
+          const due =
+            row.status === "stopped" ||
+            force ||
+            events.length >= RECORDING_CHUNK_EVENTS ||
+            row.started_at_ms + first.t + RECORDING_FLUSH_DELAY_MS <= this.clock();
+          if (!due) break;
+          const chunk = row.chunks_count + 1;
+          const body = await gzip(`${events.map((event) => event.line).join("\n")}\n`);
+          await this.env.BUCKET.put(chunkKey(session.id, row.id, chunk), body, {
+            httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
+            customMetadata: { first_t: String(first.t), last_t: String(last.t), events: String(events.length) },
+          });
+          this.transaction(() => {
+            this.sql.exec("DELETE FROM recording_events WHERE recording_id = ? AND id <= ?", row.id, last.id);
+            this.sql.exec("UPDATE recordings SET chunks_count = ? WHERE id = ?", chunk, row.id);
+          });
+          row.chunks_count = chunk;
+          if (this.recordingCache?.id === row.id) this.recordingCache.chunks_count = chunk;
+        }
+        const current = this.recordingRow(row.id)!;
+        if (current.manifest_status !== current.status) {
+          await this.env.BUCKET.put(
+            manifestKey(session.id, row.id),
+            JSON.stringify(this.manifestOf(session.id, current)),
+            {
+              httpMetadata: { contentType: "application/json" },
+            },
+          );
+          this.sql.exec("UPDATE recordings SET manifest_status = ? WHERE id = ?", current.status, row.id);
+        }
+      }
+    });
+  }
+
+  private recordingFlushDeadline(): number | null {
+    const oldest = this.sql
+      .exec<{ started_at_ms: number; t: number; status: string }>(
+        `SELECT r.started_at_ms, min(e.t) AS t, r.status FROM recording_events e JOIN recordings r ON r.id = e.recording_id
+         GROUP BY e.recording_id ORDER BY r.started_at_ms + min(e.t) LIMIT 1`,
+      )
+      .toArray()[0];
+    const unwritten = this.sql
+      .exec("SELECT 1 FROM recordings WHERE manifest_status IS NOT status LIMIT 1")
+      .toArray().length;
+    if (unwritten) return this.clock();
+    if (!oldest) return null;
+    return oldest.status === "stopped" ? this.clock() : oldest.started_at_ms + oldest.t + RECORDING_FLUSH_DELAY_MS;
+  }
+
+  // ---------------------------------------------------------------- RPC: health and statistics
+
+  async health(actor: Actor): Promise<RoomResult<Health>> {
+    return this.run(async () => {
+      const session = this.requirePermission(actor, "read");
+      const now = this.clock();
+      const dayAgo = new Date(now - 24 * 3600_000).toISOString();
+      const hourAgo = new Date(now - 3600_000).toISOString();
+      const contributors = this.sql
+        .exec<{ n: number }>(
+          `SELECT count(*) AS n FROM (SELECT user_id FROM ops WHERE created_at >= ?
+             UNION SELECT user_id FROM comments WHERE created_at >= ?)`,
+          dayAgo,
+          dayAgo,
+        )
+        .one().n;
+      return healthOf({
+        activeParticipants: this.participantCount(),
+        maxParticipants: session.max_participants,
+        onlineParticipants: this.onlineUsers().size,
+        hoursSinceActivity: Math.max(0, (now - Date.parse(session.last_activity_at)) / 3600_000),
+        contributors24h: contributors,
+        editsLastHour: this.sql
+          .exec<{ n: number }>("SELECT count(*) AS n FROM ops WHERE created_at >= ?", hourAgo)
+          .one().n,
+        comments24h: this.sql
+          .exec<{ n: number }>("SELECT count(*) AS n FROM comments WHERE created_at >= ?", dayAgo)
+          .one().n,
+        hasRecording: this.sql.exec("SELECT 1 FROM recordings LIMIT 1").toArray().length > 0,
+      });
+    });
+  }
+
+  async stats(actor: Actor): Promise<RoomResult<SessionStats>> {
+    return this.run(async () => {
+      const session = this.requirePermission(actor, "read");
+      const count = (query: string) => this.sql.exec<{ n: number }>(query).one().n;
+      const byUser = this.sql
+        .exec<{ user_id: string; edits: number }>("SELECT user_id, count(*) AS edits FROM ops GROUP BY user_id")
+        .toArray();
+      const recordings = this.sql.exec("SELECT * FROM recordings").toArray() as unknown as RecordingRow[];
+      const end = session.ended_at ? Date.parse(session.ended_at) : this.clock();
+      return {
+        participants: {
+          total: count("SELECT count(*) AS n FROM participants"),
+          active: this.participantCount(),
+          online: this.onlineUsers().size,
+          peak_online: Number(this.metaValue("peak_online") ?? "0"),
+        },
+        edits: {
+          total: count("SELECT count(*) AS n FROM ops"),
+          by_user: Object.fromEntries(byUser.map((row) => [row.user_id, row.edits])),
+        },
+        comments: count("SELECT count(*) AS n FROM comments"),
+        activities: count("SELECT count(*) AS n FROM activities"),
+        duration_seconds: Math.max(0, Math.round((end - Date.parse(session.started_at)) / 1000)),
+        recordings: {
+          count: recordings.length,
+          total_duration_ms: recordings.reduce(
+            (total, row) => total + (row.status === "recording" ? this.clock() - row.started_at_ms : row.duration_ms),
+            0,
+          ),
+          events: recordings.reduce((total, row) => total + row.events_count, 0),
+        },
+        last_activity_at: session.last_activity_at,
+      };
+    });
+  }
+
   // ---------------------------------------------------------------- alarm
 
   override async alarm(): Promise<void> {
@@ -974,6 +1287,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     this.autoSaveIfDue();
     await this.deliverProjection();
     await this.flushActivities(false);
+    await this.flushRecordings(false);
     this.armAlarm();
   }
 
@@ -1064,7 +1378,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   private isRecording(): boolean {
-    return this.sql.exec("SELECT 1 FROM recordings WHERE status = 'recording' LIMIT 1").toArray().length > 0;
+    return this.activeRecording() !== null;
   }
 
   /** Users with at least one open socket. */
@@ -1133,8 +1447,10 @@ export class SessionRoom extends DurableObject<Bindings> {
       archived: "session_archived",
     }[status];
     this.log(type, actorId, description, { from: session.status, to: status }, actorId === null);
+    this.capture("session_status", actorId, { status });
     if (status === "ended") {
-      this.sql.exec("UPDATE recordings SET status = 'stopped', stopped_at = ? WHERE status = 'recording'", now);
+      const recording = this.activeRecording();
+      if (recording) this.stopRecordingRow(recording, actorId);
       this.enqueue("song");
     }
     this.enqueue("session");
@@ -1153,8 +1469,57 @@ export class SessionRoom extends DurableObject<Bindings> {
       document.rev,
       document.content,
     );
+    this.recordingCache = undefined;
     this.log("recording_started", startedBy, "Recording started", { recording_id: id });
     return id;
+  }
+
+  private stopRecordingRow(recording: RecordingRow, stoppedBy: string | null): void {
+    const now = this.clock();
+    const durationMs = Math.max(0, now - recording.started_at_ms);
+    this.sql.exec(
+      "UPDATE recordings SET status = 'stopped', stopped_at = ?, duration_ms = ? WHERE id = ?",
+      new Date(now).toISOString(),
+      durationMs,
+      recording.id,
+    );
+    this.recordingCache = undefined;
+    this.log("recording_stopped", stoppedBy, "Recording stopped", {
+      recording_id: recording.id,
+      duration_ms: durationMs,
+    });
+  }
+
+  protected activeRecording(): RecordingRow | null {
+    if (this.recordingCache === undefined) {
+      this.recordingCache =
+        (this.sql.exec("SELECT * FROM recordings WHERE status = 'recording' LIMIT 1").toArray()[0] as unknown as
+          | RecordingRow
+          | undefined) ?? null;
+    }
+    return this.recordingCache;
+  }
+
+  /** Appends an event to the active recording, if any; durable with the change it describes. */
+  protected capture(type: string, userId: string | null, data: unknown): void {
+    const recording = this.activeRecording();
+    if (!recording) return;
+    const now = this.clock();
+    const event: RecordingEvent = {
+      t: Math.max(0, now - recording.started_at_ms),
+      at: new Date(now).toISOString(),
+      type,
+      user_id: userId,
+      data,
+    };
+    this.sql.exec(
+      "INSERT INTO recording_events (recording_id, t, line) VALUES (?, ?, ?)",
+      recording.id,
+      event.t,
+      JSON.stringify(event),
+    );
+    this.sql.exec("UPDATE recordings SET events_count = events_count + 1 WHERE id = ?", recording.id);
+    recording.events_count += 1;
   }
 
   /** Marks the session as used now: idle sessions end by themselves. */
@@ -1307,6 +1672,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   protected async settle(): Promise<void> {
     await this.deliverProjection();
     await this.flushActivities(false);
+    await this.flushRecordings(false);
     this.armAlarm();
   }
 
@@ -1450,6 +1816,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       archive_due_at:
         session.status === "ended" && session.ended_at ? archiveDeadline(session.ended_at, session.settings) : null,
       archive_key: null,
+      activity_count: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM activities").one().n,
     };
   }
 
@@ -1464,6 +1831,8 @@ export class SessionRoom extends DurableObject<Bindings> {
     if (activityDue !== null) deadlines.push(activityDue);
     const saveDue = this.autoSaveDeadline();
     if (saveDue !== null) deadlines.push(saveDue);
+    const recordingDue = this.recordingFlushDeadline();
+    if (recordingDue !== null) deadlines.push(recordingDue);
     const next = deadlines.length ? Math.min(...deadlines) : null;
     if (next === this.armedFor) return;
     this.armedFor = next;

@@ -1,0 +1,185 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { gunzip, parseNdjson } from "../src/room/compression";
+import { api, createSession, newUser, type TestUser } from "./helpers";
+import { connect } from "./socket-helpers";
+
+const BAND_PRACTICE = 1;
+
+async function events(user: TestUser, sessionId: string, recordingId: string, query = "") {
+  const response = await api("GET", `/sessions/${sessionId}/recordings/${recordingId}/events${query}`, { user });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("Content-Type")).toMatch(/^application\/x-ndjson/);
+  return parseNdjson<{ t: number; at: string; type: string; user_id: string | null; data: any }>(
+    response.body as string,
+  );
+}
+
+describe("recording a session", () => {
+  it("captures a scripted session in order and plays the text back at any moment", async () => {
+    const owner = await newUser("owner");
+    const editor = await newUser("editor");
+    const commenter = await newUser("commenter");
+    const start = "[G]Yesterday";
+    const song = await api("POST", "/songs", { user: owner, body: { title: "Yesterday", content: start } });
+    const session = await createSession(owner, { song_id: song.body.data.id, template_id: BAND_PRACTICE });
+    expect(session.is_recording).toBe(true);
+    await api("POST", `/sessions/${session.id}/invite`, {
+      user: owner,
+      body: {
+        users: [
+          { user_id: editor.id, role: "editor" },
+          { user_id: commenter.id, role: "commenter" },
+        ],
+      },
+    });
+    await api("POST", `/sessions/${session.id}/join`, { user: editor });
+    await api("POST", `/sessions/${session.id}/join`, { user: commenter });
+
+    const status = await api("GET", `/sessions/${session.id}/recording/status`, { user: commenter });
+    expect(status.body.data.is_recording).toBe(true);
+    const recordingId = status.body.data.recording_id;
+
+    const e = await connect(editor, session.id);
+    await e.next("welcome");
+    const c = await connect(commenter, session.id);
+    await c.next("welcome");
+    // The text after each revision, known here independently of the server.
+    const expectedAt = new Map<number, string>([[0, start]]);
+    let text = start;
+    const words = ["All ", "my ", "troubles ", "seemed ", "so ", "far ", "away "];
+    for (const [index, word] of words.entries()) {
+      const position = [...text].length;
+      e.send({ type: "op", seq: index + 1, rev: index, op: [position, word] });
+      const ack = await e.next("ack");
+      text += word;
+      expectedAt.set(ack.rev, text);
+      if (index === 2) {
+        c.send({ type: "comment", text: "Nice line", anchor: { from: 0, to: 3 } });
+        await c.next("comment");
+      }
+    }
+    await api("PATCH", `/sessions/${session.id}/participants/${commenter.id}`, {
+      user: owner,
+      body: { role: "viewer" },
+    });
+    e.send({ type: "op", seq: 8, rev: 7, op: [3, { d: 9 }] });
+    expect(await e.next("ack")).toMatchObject({ rev: 8 });
+    text = [...text].slice(0, 3).join("") + [...text].slice(12).join("");
+    expectedAt.set(8, text);
+
+    const stopped = await api("POST", `/sessions/${session.id}/recording/stop`, { user: owner });
+    expect(stopped.status).toBe(200);
+    expect(stopped.body.data).toMatchObject({ is_recording: false, recording_id: recordingId });
+    expect((await api("POST", `/sessions/${session.id}/recording/stop`, { user: owner })).status).toBe(409);
+
+    const stream = await events(owner, session.id, recordingId);
+    const types = stream.map((event) => event.type);
+    expect(types.filter((type) => type === "op")).toHaveLength(8);
+    expect(types.filter((type) => type === "user_joined")).toHaveLength(2);
+    expect(types.filter((type) => type === "comment")).toHaveLength(1);
+    expect(types.filter((type) => type === "role_changed")).toHaveLength(1);
+    expect(types.indexOf("user_joined")).toBeLessThan(types.indexOf("op"));
+    expect(types.indexOf("comment")).toBeLessThan(types.indexOf("role_changed"));
+    for (let index = 1; index < stream.length; index += 1)
+      expect(stream[index]!.t).toBeGreaterThanOrEqual(stream[index - 1]!.t);
+    const ops = stream.filter((event) => event.type === "op");
+    expect(ops.map((event) => event.data.rev)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(ops[0]).toMatchObject({ user_id: editor.id, data: { op: [12, "All "] } });
+
+    // The text at each op's moment is the text at the last revision made by then.
+    for (const op of ops) {
+      const lastRevThen = Math.max(...ops.filter((other) => other.t <= op.t).map((other) => other.data.rev));
+      const snapshot = await api("GET", `/sessions/${session.id}/recordings/${recordingId}/snapshot?at_ms=${op.t}`, {
+        user: commenter,
+      });
+      expect(snapshot.body.data).toEqual({ rev: lastRevThen, content: expectedAt.get(lastRevThen), at_ms: op.t });
+    }
+    const atStart = await api("GET", `/sessions/${session.id}/recordings/${recordingId}/snapshot?at_ms=0`, {
+      user: owner,
+    });
+    expect(atStart.body.data).toMatchObject({ rev: 0, content: start });
+
+    const window = await events(owner, session.id, recordingId, `?from_ms=${ops[2]!.t}&to_ms=${ops[4]!.t}`);
+    expect(window.every((event) => event.t >= ops[2]!.t && event.t <= ops[4]!.t)).toBe(true);
+    expect(window.filter((event) => event.type === "op").map((event) => event.data.rev)).toEqual(
+      ops.filter((op) => op.t >= ops[2]!.t && op.t <= ops[4]!.t).map((op) => op.data.rev),
+    );
+
+    const manifest = await api("GET", `/sessions/${session.id}/recordings/${recordingId}`, { user: owner });
+    expect(manifest.body.data).toMatchObject({
+      id: recordingId,
+      session_id: session.id,
+      status: "stopped",
+      started_by: owner.id,
+      events_count: stream.length,
+      chunks_count: 1,
+      start_rev: 0,
+      start_content: start,
+    });
+    const r2Manifest = await env.BUCKET.get(`sessions/${session.id}/recordings/${recordingId}/manifest.json`);
+    expect(JSON.parse(await r2Manifest!.text())).toMatchObject({ status: "stopped", events_count: stream.length });
+
+    const stats = await api("GET", `/sessions/${session.id}/stats`, { user: owner });
+    expect(stats.body.data).toMatchObject({
+      participants: { total: 3, active: 3, online: 2, peak_online: 2 },
+      edits: { total: 8, by_user: { [editor.id]: 8 } },
+      comments: 1,
+      recordings: { count: 1, events: stream.length },
+    });
+    const health = await api("GET", `/sessions/${session.id}/health`, { user: owner });
+    const points = Object.fromEntries(health.body.data.factors.map((factor: any) => [factor.name, factor.points]));
+    // 3 of 8 places (0.375 → 10), 2 of 3 online (20), active now (25), 2 of 3 contributed (15),
+    // 8 edits this hour (4), a comment (5), recorded (5).
+    expect(points).toEqual({
+      participation: 10,
+      online: 20,
+      recency: 25,
+      contributors: 15,
+      edits: 4,
+      conversation: 5,
+      recording: 5,
+    });
+    expect(health.body.data).toMatchObject({ score: 84, level: "excellent" });
+  });
+
+  it("writes few chunks, each valid gzip NDJSON, and loses no acknowledged event when the object dies", async () => {
+    const { abortAllDurableObjects } = await import("cloudflare:test");
+    const owner = await newUser("owner");
+    const session = await createSession(owner);
+    const started = await api("POST", `/sessions/${session.id}/recording/start`, { user: owner });
+    expect(started.status).toBe(200);
+    const recordingId = started.body.data.recording_id;
+    expect((await api("POST", `/sessions/${session.id}/recording/start`, { user: owner })).status).toBe(409);
+
+    const socket = await connect(owner, session.id);
+    await socket.next("welcome");
+    const total = 2_300;
+    // One op in flight at a time, as the protocol's clients work.
+    for (let seq = 1; seq <= total; seq += 1) {
+      socket.send({ type: "op", seq, rev: seq - 1, op: ["x"] });
+      expect(await socket.next("ack")).toEqual({ type: "ack", seq, rev: seq });
+    }
+
+    await abortAllDurableObjects();
+    await socket.closed;
+    const stopped = await api("POST", `/sessions/${session.id}/recording/stop`, { user: owner });
+    expect(stopped.status).toBe(200);
+
+    const prefix = `sessions/${session.id}/recordings/${recordingId}/chunks/`;
+    const listing = await env.BUCKET.list({ prefix });
+    // 2,300 ops plus the connect event: two full chunks of 1,000 and the rest at stop.
+    expect(listing.objects.map((object) => object.key.slice(prefix.length))).toEqual([
+      "000001.ndjson.gz",
+      "000002.ndjson.gz",
+      "000003.ndjson.gz",
+    ]);
+    const revs: number[] = [];
+    for (const object of listing.objects) {
+      const body = await env.BUCKET.get(object.key);
+      const lines = parseNdjson<{ type: string; data: any }>(await gunzip(await body!.arrayBuffer()));
+      for (const line of lines) if (line.type === "op") revs.push(line.data.rev);
+    }
+    expect(revs).toEqual(Array.from({ length: total }, (_, index) => index + 1));
+  });
+});
