@@ -1,3 +1,4 @@
+import { sweep } from "./api/admin";
 import { app } from "./api/app";
 import type { Bindings } from "./env";
 
@@ -5,7 +6,12 @@ export { SessionRoom } from "./room/session-room";
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {
-    // The daily sweep arrives with the lifecycle work.
+  /** The daily sweep: a backstop for alarms that never fired. */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(
+      sweep(env, false).then((report) => {
+        if (report.errors.length) console.warn("cleanup sweep errors", report.errors);
+      }),
+    );
   },
 } satisfies ExportedHandler<Bindings>;

@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { limitMutations, requireAuth } from "../auth/middleware";
+import { adminRouter } from "./admin";
 import { ApiError, errorBody, handleError } from "./errors";
 import { membershipRouter } from "./membership";
 import { publicRouter } from "./public";
@@ -19,6 +20,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const protectedApi = createRouter()
   .use(requireAuth, limitMutations)
   .route("/", templatesRouter)
+  .route("/", adminRouter)
   .route("/", songsRouter)
   .route("/", membershipRouter)
   .route("/", ticketRouter)

@@ -13,8 +13,9 @@ import {
   SessionViewSchema,
   TransferSchema,
 } from "../domain/schemas";
+import { ApiError } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
-import { roomFor } from "./rooms";
+import { isArchived, readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -53,7 +54,12 @@ export const membershipRouter = createRouter()
     }),
     async (c) => {
       const { invitation_code } = c.req.valid("json");
-      return ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).join(c.get("actor"), invitation_code)));
+      const { id } = c.req.valid("param");
+      const joined = await roomFor(c.env, id).join(c.get("actor"), invitation_code);
+      if (!joined.ok && joined.error.missing_session && (await isArchived(c.env, id))) {
+        throw new ApiError(409, "SESSION_NOT_ACTIVE", "The session has been archived");
+      }
+      return ok(c, unwrap(joined));
     },
   )
   .openapi(
@@ -76,7 +82,11 @@ export const membershipRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(z.object({ participants: z.array(ParticipantSchema) }), "Current participants"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).listParticipants(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(await readSession(c.env, c.req.valid("param").id, (reader) => reader.listParticipants(c.get("actor")))),
+      ),
   )
   .openapi(
     createRoute({
@@ -175,5 +185,12 @@ export const membershipRouter = createRouter()
       ),
     }),
     async (c) =>
-      ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).activities(c.get("actor"), c.req.valid("query")))),
+      ok(
+        c,
+        unwrap(
+          await readSession(c.env, c.req.valid("param").id, (reader) =>
+            reader.activities(c.get("actor"), c.req.valid("query")),
+          ),
+        ),
+      ),
   );

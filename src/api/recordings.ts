@@ -13,7 +13,7 @@ import type { Bindings } from "../env";
 import { gunzip, parseNdjson } from "../room/compression";
 import { ApiError } from "./errors";
 import { responses, security } from "./openapi";
-import { roomFor } from "./rooms";
+import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -90,7 +90,11 @@ export const recordingsRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(z.object({ recordings: z.array(RecordingManifestSchema) }), "Recordings, newest first"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).listRecordings(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(await readSession(c.env, c.req.valid("param").id, (reader) => reader.listRecordings(c.get("actor")))),
+      ),
   )
   .openapi(
     createRoute({
@@ -103,7 +107,10 @@ export const recordingsRouter = createRouter()
     }),
     async (c) => {
       const { id, rid } = c.req.valid("param");
-      return ok(c, unwrap(await roomFor(c.env, id).recordingPlayback(c.get("actor"), rid)).manifest);
+      return ok(
+        c,
+        unwrap(await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid))).manifest,
+      );
     },
   )
   .openapi(
@@ -126,7 +133,9 @@ export const recordingsRouter = createRouter()
           { path: "from_ms", message: "must not be after to_ms" },
         ]);
       }
-      const { manifest, tail } = unwrap(await roomFor(c.env, id).recordingPlayback(c.get("actor"), rid));
+      const { manifest, tail } = unwrap(
+        await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid)),
+      );
       const encoder = new TextEncoder();
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
       const writer = writable.getWriter();
@@ -157,7 +166,9 @@ export const recordingsRouter = createRouter()
     async (c) => {
       const { id, rid } = c.req.valid("param");
       const { at_ms } = c.req.valid("query");
-      const { manifest, tail } = unwrap(await roomFor(c.env, id).recordingPlayback(c.get("actor"), rid));
+      const { manifest, tail } = unwrap(
+        await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid)),
+      );
       const events: RecordingEvent[] = [];
       for await (const batch of recordingEvents(c.env, manifest, tail, { to: at_ms })) events.push(...batch);
       return ok(c, { ...textAt(manifest, events, at_ms), at_ms });

@@ -13,7 +13,7 @@ import {
 import { resolveSessionConfig } from "../domain/templates";
 import { ApiError, notFound } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
-import { roomFor } from "./rooms";
+import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 export const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -116,7 +116,8 @@ export const sessionsRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(SessionViewSchema, "The session as the caller may see it"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).view(c.get("actor")))),
+    async (c) =>
+      ok(c, unwrap(await readSession(c.env, c.req.valid("param").id, (reader) => reader.view(c.get("actor"))))),
   )
   .openapi(
     createRoute({

@@ -4,6 +4,8 @@ export interface RoomError {
   code: string;
   message: string;
   details?: unknown;
+  /** Set when the object holds no session (never created, or archived and emptied). */
+  missing_session?: true;
 }
 
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };

@@ -41,6 +41,7 @@ import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate,
 import { archiveDeadline, idleDeadline, mergeSettings, type SessionSettings } from "../domain/settings";
 import type { SessionConfig } from "../domain/templates";
 import type { Actor, Bindings } from "../env";
+import { archiveKey, type SessionArchive } from "./archive";
 import { gzip, gzipNdjson, padKey } from "./compression";
 import {
   type OutboxKind,
@@ -52,6 +53,7 @@ import {
 import { failure, type RoomError, RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { ActivityRow, DocumentRow, InvitationRow, ParticipantRow, RecordingRow, SessionRow } from "./rows";
 import { migrateRoom } from "./schema";
+import { activityView, participantView, participantViews, sessionView, type ViewInput } from "./views";
 
 export interface CreateSessionInit {
   id: string;
@@ -106,6 +108,8 @@ const PRESENCE_SAMPLE_MS = 1_000;
 /** Recording events go to R2 in chunks: when this many wait, or when the oldest has waited this long. */
 const RECORDING_CHUNK_EVENTS = 1_000;
 const RECORDING_FLUSH_DELAY_MS = 30_000;
+/** A failed alarm step is tried again after this long. */
+const STEP_RETRY_MS = 30_000;
 /** The live text is written back to the document row every this many ops (the op log covers the rest). */
 const CHECKPOINT_EVERY = 100;
 /** Socket activity is written to `last_activity_at` at most this often. */
@@ -316,7 +320,8 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.enqueue("session", "members");
         return participant;
       });
-      if (joined) this.broadcast({ type: "participant_joined", participant: this.participantView(joined, false) });
+      if (joined)
+        this.broadcast({ type: "participant_joined", participant: participantView(joined, false, this.onlineUsers()) });
       await this.settle();
       return this.viewFor(actor.userId);
     });
@@ -476,7 +481,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         permissions: permissionsOf(role, changed.session.permissions),
       });
       await this.settle();
-      return this.participantView(changed.participant, this.canSeeEmails(actor.userId));
+      return participantView(changed.participant, this.canSeeEmails(actor.userId), this.onlineUsers());
     });
   }
 
@@ -1284,11 +1289,135 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   override async alarm(): Promise<void> {
     this.armedFor = undefined; // the runtime cleared the alarm that woke us
-    this.autoSaveIfDue();
-    await this.deliverProjection();
-    await this.flushActivities(false);
-    await this.flushRecordings(false);
-    this.armAlarm();
+    await this.runDueWork();
+  }
+
+  /** What the cleanup sweep asks of an object it thinks is overdue: the same work as the alarm. */
+  async runLifecycle(): Promise<RoomResult<{ ended: boolean; archived: boolean }>> {
+    return this.run(async () => {
+      const before = this.sessionOrNull()?.status;
+      await this.runDueWork();
+      const after = this.sessionOrNull()?.status ?? "archived";
+      if (after === before && before) {
+        // Nothing was due: D1's deadline was stale, so give it the object's truth.
+        this.enqueue("session");
+        await this.settle();
+      }
+      return { ended: after !== before && after === "ended", archived: after !== before && after === "archived" };
+    });
+  }
+
+  /**
+   * Everything whose time has come: idle end, auto-save, projection, activity and recording flushes, archive.
+   * Each step is idempotent and independent; a step that fails is retried by the next alarm without redoing the rest.
+   */
+  private async runDueWork(): Promise<void> {
+    const steps: [string, () => Promise<unknown> | unknown][] = [
+      ["idle end", () => this.endIfIdle()],
+      ["auto-save", () => this.autoSaveIfDue()],
+      ["projection", () => this.deliverProjection()],
+      ["activity", () => this.flushActivities(false)],
+      ["recording", () => this.flushRecordings(false)],
+      ["archive", () => this.archiveIfDue()],
+    ];
+    let failed = false;
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        failed = true;
+        console.error(`session step '${name}' failed; retrying later`, error);
+      }
+    }
+    if (!this.sessionOrNull()) return;
+    this.armAlarm(failed ? this.clock() + STEP_RETRY_MS : undefined);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private idleDeadlineMs(session: SessionRow): number | null {
+    if (session.status !== "active" && session.status !== "paused") return null;
+    return Date.parse(idleDeadline(session.last_activity_at, session.settings));
+  }
+
+  private archiveDeadlineMs(session: SessionRow): number | null {
+    if (session.status === "archived") return this.clock();
+    if (session.status !== "ended" || !session.ended_at) return null;
+    return Date.parse(archiveDeadline(session.ended_at, session.settings));
+  }
+
+  /** Ends a session nobody used for its idle timeout, paused ones included. */
+  private endIfIdle(): void {
+    const ended = this.transaction(() => {
+      const session = this.sessionOrNull();
+      const due = session ? this.idleDeadlineMs(session) : null;
+      if (!session || due === null || due > this.clock()) return false;
+      const minutes = session.settings.idle_timeout_minutes;
+      this.changeStatus(session, "ended", null, `Ended after ${minutes} minutes without activity`, {
+        reason: "idle",
+        idle_timeout_minutes: minutes,
+      });
+      return true;
+    });
+    if (ended) this.announceStatus();
+  }
+
+  /**
+   * Archives an ended session once its time comes: the whole session goes to R2 as one gzip'd JSON document, D1
+   * marks it archived with the archive's key, and the object's storage is deleted. Safe to repeat at any step.
+   */
+  private async archiveIfDue(): Promise<void> {
+    const session = this.sessionOrNull();
+    const due = session ? this.archiveDeadlineMs(session) : null;
+    if (!session || due === null || due > this.clock()) return;
+    if (session.status === "ended") {
+      const days = session.settings.archive_after_days;
+      this.transaction(() =>
+        this.changeStatus(session, "archived", null, `Archived ${days} days after the session ended`, {
+          reason: "archive_after_days",
+          archive_after_days: days,
+        }),
+      );
+    }
+    await this.flushActivities(true);
+    await this.flushRecordings(true);
+    const archived = this.requireSession();
+    const key = archiveKey(archived.id);
+    await this.env.BUCKET.put(key, await gzip(JSON.stringify(this.archiveDocument(archived))), {
+      httpMetadata: { contentType: "application/json", contentEncoding: "gzip" },
+    });
+    await this.projectionWriter(this.env.DB, {
+      session: { ...this.projectionOf(archived), archive_key: key },
+      members: { participants: this.participants(), invitations: [] },
+    });
+    for (const socket of this.ctx.getWebSockets()) socket.close(CLOSE.sessionClosed, "The session has been archived");
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.liveDocument = null;
+    this.recordingCache = undefined;
+    this.armedFor = undefined;
+    // An empty schema, so later calls find no session (the Worker then serves the archive).
+    migrateRoom(this.sql);
+  }
+
+  private archiveDocument(session: SessionRow): SessionArchive {
+    const rows = <T>(query: string) => this.sql.exec(query).toArray() as unknown as T[];
+    const { invitation_code: _code, ...sessionRow } = session;
+    return {
+      format: 1,
+      archived_at: this.now(),
+      session: { ...sessionRow, invitation_code: null },
+      participants: this.participants(),
+      activities: rows<ActivityRow>("SELECT * FROM activities ORDER BY id"),
+      ops: rows<SessionArchive["ops"][number]>(
+        "SELECT rev, client_id, seq, user_id, op, created_at FROM ops ORDER BY rev",
+      ),
+      comments: rows<SessionArchive["comments"][number]>("SELECT * FROM comments ORDER BY id"),
+      document: this.document(),
+      recordings: rows<RecordingRow>("SELECT * FROM recordings ORDER BY started_at_ms").map((row) =>
+        this.manifestOf(session.id, row),
+      ),
+    };
   }
 
   // ---------------------------------------------------------------- state access
@@ -1305,7 +1434,8 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   protected requireSession(): SessionRow {
     const session = this.sessionOrNull();
-    if (!session) refuse(404, "NOT_FOUND", "Session not found");
+    if (!session)
+      throw new RoomFailure({ status: 404, code: "NOT_FOUND", message: "Session not found", missing_session: true });
     return session;
   }
 
@@ -1436,6 +1566,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     status: SessionRow["status"],
     actorId: string | null,
     description: string,
+    reason: Record<string, unknown> = {},
   ) {
     const now = this.now();
     const next: SessionRow = { ...session, status, ended_at: status === "ended" ? now : session.ended_at };
@@ -1446,7 +1577,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       ended: "session_ended",
       archived: "session_archived",
     }[status];
-    this.log(type, actorId, description, { from: session.status, to: status }, actorId === null);
+    this.log(type, actorId, description, { from: session.status, to: status, ...reason }, actorId === null);
     this.capture("session_status", actorId, { status });
     if (status === "ended") {
       const recording = this.activeRecording();
@@ -1548,65 +1679,20 @@ export class SessionRoom extends DurableObject<Bindings> {
   // ---------------------------------------------------------------- views
 
   protected viewFor(userId: string, withParticipants = true): SessionView {
-    const session = this.requireSession();
-    const member = this.member(userId);
-    const role = member?.status === "active" ? member.role : null;
-    const permissions = permissionsOf(role, session.permissions);
-    const online = this.onlineUsers();
-    const mayInvite = authorize(session, member, "invite") === null;
-    const view: SessionView = {
-      id: session.id,
-      song_id: session.song_id,
-      template_id: session.template_id,
-      owner_id: session.owner_id,
-      name: session.name,
-      description: session.description,
-      access_mode: session.access_mode,
-      status: session.status,
-      max_participants: session.max_participants,
-      participant_count: this.participantCount(),
-      online_count: online.size,
-      is_recording: this.isRecording(),
-      default_role: session.default_role,
-      settings: session.settings,
-      created_at: session.created_at,
-      updated_at: session.updated_at,
-      started_at: session.started_at,
-      ended_at: session.ended_at,
-      last_activity_at: session.last_activity_at,
-      user_role: role,
-      permissions,
-      participants: withParticipants ? this.participantViews(userId) : [],
+    return sessionView(this.viewInput(), userId, withParticipants);
+  }
+
+  private viewInput(): ViewInput {
+    return {
+      session: this.requireSession(),
+      participants: this.participants(),
+      online: this.onlineUsers(),
+      isRecording: this.isRecording(),
     };
-    if (session.access_mode === "link-access" && session.invitation_code && mayInvite) {
-      view.invitation_code = session.invitation_code;
-    }
-    return view;
   }
 
   private participantViews(viewerId: string): Participant[] {
-    const online = this.onlineUsers();
-    const withEmail = this.canSeeEmails(viewerId);
-    return this.participants()
-      .filter((participant) => participant.status === "active")
-      .map((participant) => this.participantView(participant, withEmail, online));
-  }
-
-  protected participantView(participant: ParticipantRow, withEmail: boolean, online = this.onlineUsers()): Participant {
-    return {
-      user_id: participant.user_id,
-      display_name: participant.display_name,
-      role: participant.role,
-      status: participant.status,
-      color: participant.color,
-      online: online.has(participant.user_id),
-      joined_at: participant.joined_at,
-      last_seen_at: participant.last_seen_at,
-      contribution_count: participant.contribution_count,
-      total_time_seconds: participant.total_time_seconds,
-      invited_by: participant.invited_by,
-      ...(withEmail ? { email: participant.email } : {}),
-    };
+    return participantViews(this.viewInput(), viewerId);
   }
 
   /** Emails are shown only to those who manage participants. */
@@ -1823,10 +1909,16 @@ export class SessionRoom extends DurableObject<Bindings> {
   // ---------------------------------------------------------------- time
 
   /** Sets the one alarm to the earliest pending deadline. */
-  protected armAlarm(): void {
-    const deadlines: number[] = [];
-    const retryAt = this.metaValue("outbox_retry_at");
-    if (retryAt) deadlines.push(Number(retryAt));
+  protected armAlarm(retryAt?: number): void {
+    const deadlines: number[] = retryAt === undefined ? [] : [retryAt];
+    const session = this.sessionOrNull();
+    if (!session) return;
+    const idleDue = this.idleDeadlineMs(session);
+    if (idleDue !== null) deadlines.push(idleDue);
+    const archiveDue = this.archiveDeadlineMs(session);
+    if (archiveDue !== null) deadlines.push(archiveDue);
+    const outboxRetryAt = this.metaValue("outbox_retry_at");
+    if (outboxRetryAt) deadlines.push(Number(outboxRetryAt));
     const activityDue = this.activityFlushDeadline();
     if (activityDue !== null) deadlines.push(activityDue);
     const saveDue = this.autoSaveDeadline();
@@ -1868,8 +1960,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     try {
       return success(await operation());
     } catch (error) {
-      if (error instanceof RoomFailure)
-        return failure(error.error.status, error.error.code, error.error.message, error.error.details);
+      if (error instanceof RoomFailure) return { ok: false, error: error.error };
       throw error;
     }
   }
@@ -1899,18 +1990,6 @@ function omitSentAt(presence: SocketState["presence"]): Omit<SocketState["presen
 
 export function userTag(userId: string): string {
   return `user:${userId}`;
-}
-
-function activityView(row: ActivityRow, withPrivacyFlag: boolean): Activity {
-  return {
-    id: row.id,
-    type: row.type,
-    user_id: row.user_id,
-    description: row.description,
-    details: row.details === null ? null : JSON.parse(row.details),
-    created_at: row.created_at,
-    ...(withPrivacyFlag ? { is_private: row.is_private === 1 } : {}),
-  };
 }
 
 /** Compares invitation codes in constant time (for codes of equal length, which every real code has). */

@@ -1,0 +1,89 @@
+/**
+ * Archived sessions: the whole session as one gzip'd JSON document in R2. Once archived, the Worker serves reads
+ * from it, through the same view functions the live object uses.
+ */
+import { authorize } from "../domain/permissions";
+import type { RecordingManifest } from "../domain/recording";
+import type { Activity, ActivityQuery, Participant, SessionView } from "../domain/schemas";
+import type { Actor, Bindings } from "../env";
+import { gunzip } from "./compression";
+import { failure, type RoomResult, success } from "./result";
+import type { ActivityRow, ParticipantRow, SessionRow } from "./rows";
+import { activityView, memberOf, participantViews, sessionView, type ViewInput } from "./views";
+
+export interface SessionArchive {
+  format: 1;
+  archived_at: string;
+  session: SessionRow;
+  participants: ParticipantRow[];
+  activities: ActivityRow[];
+  ops: { rev: number; client_id: string; seq: number; user_id: string; op: string; created_at: string }[];
+  comments: { id: number; user_id: string; text: string; anchor: string | null; rev: number; created_at: string }[];
+  document: { rev: number; content: string };
+  recordings: RecordingManifest[];
+}
+
+export function archiveKey(sessionId: string): string {
+  return `sessions/${sessionId}/archive.json.gz`;
+}
+
+export async function loadArchive(env: Bindings, key: string): Promise<SessionArchive | null> {
+  const object = await env.BUCKET.get(key);
+  if (!object) return null;
+  return JSON.parse(await gunzip(object.body)) as SessionArchive;
+}
+
+/** Answers the read-only questions of an archived session the way its object used to. */
+export class ArchivedSession {
+  constructor(private readonly archive: SessionArchive) {}
+
+  private input(): ViewInput {
+    return {
+      session: this.archive.session,
+      participants: this.archive.participants,
+      online: new Set(),
+      isRecording: false,
+    };
+  }
+
+  private check<T>(actor: Actor, permission: "read" | "view_private", answer: () => T): RoomResult<T> {
+    const denial = authorize(this.archive.session, memberOf(this.archive.participants, actor.userId), permission);
+    if (denial) return failure(denial.status, denial.code, denial.message);
+    return success(answer());
+  }
+
+  view(actor: Actor): RoomResult<SessionView> {
+    return this.check(actor, "read", () => sessionView(this.input(), actor.userId));
+  }
+
+  listParticipants(actor: Actor): RoomResult<{ participants: Participant[] }> {
+    return this.check(actor, "read", () => ({ participants: participantViews(this.input(), actor.userId) }));
+  }
+
+  activities(actor: Actor, query: ActivityQuery): RoomResult<{ activities: Activity[]; next_cursor: string | null }> {
+    return this.check(actor, "read", () => {
+      const seesPrivate = this.check(actor, "view_private", () => true).ok;
+      const before = query.cursor ? Number(query.cursor) : Number.POSITIVE_INFINITY;
+      const rows = this.archive.activities
+        .filter(
+          (row) => row.id < before && (seesPrivate || row.is_private === 0) && (!query.type || row.type === query.type),
+        )
+        .sort((a, b) => b.id - a.id);
+      const page = rows.slice(0, query.limit);
+      return {
+        activities: page.map((row) => activityView(row, seesPrivate)),
+        next_cursor: rows.length > query.limit ? String(page[page.length - 1]!.id) : null,
+      };
+    });
+  }
+
+  listRecordings(actor: Actor): RoomResult<{ recordings: RecordingManifest[] }> {
+    return this.check(actor, "read", () => ({ recordings: [...this.archive.recordings].reverse() }));
+  }
+
+  recordingPlayback(actor: Actor, recordingId: string) {
+    const found = this.archive.recordings.find((recording) => recording.id === recordingId);
+    if (!found) return failure(404, "NOT_FOUND", "Recording not found");
+    return this.check(actor, "read", () => ({ manifest: found, tail: [] }));
+  }
+}
