@@ -116,6 +116,9 @@ describe("idle sessions", () => {
     expect((await api("POST", `/sessions/${session.id}/join`, { user: stranger })).body.error.code).toBe(
       "SESSION_NOT_ACTIVE",
     );
+    const rename = await api("PATCH", `/sessions/${session.id}`, { user: owner, body: { name: "Again" } });
+    expect(rename.status).toBe(409);
+    expect(rename.body.error.code).toBe("SESSION_NOT_ACTIVE");
 
     const recording = (await api("GET", `/sessions/${session.id}/recordings`, { user: owner })).body.data.recordings[0];
     const snapshot = await api(
@@ -183,5 +186,35 @@ describe("the cleanup sweep", () => {
     expect(stats.body.data.by_status.ended).toBeGreaterThanOrEqual(1);
     expect(stats.body.data.total_sessions).toBeGreaterThanOrEqual(1);
     expect(stats.body.data.total_activities).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("auto-save", () => {
+  it("writes the live text back to the song once per interval while it changes", async () => {
+    const owner = await newUser("owner");
+    const session = await createSession(owner, { settings: { auto_save_interval: 30 } });
+    const socket = await connect(owner, session.id);
+    await socket.next("welcome");
+    socket.send({ type: "op", seq: 1, rev: 0, op: ["Verse 1\n"] });
+    await socket.next("ack");
+    const songBefore = await api("GET", `/songs/${session.song_id}`, { user: owner });
+    expect(songBefore.body.data.content).toBe("[C]Let it [G]be");
+
+    await advance(session.id, 31_000);
+    await deliverAlarm(session.id);
+    const saved = await api("GET", `/songs/${session.song_id}`, { user: owner });
+    expect(saved.body.data.content).toBe("Verse 1\n[C]Let it [G]be");
+    const edits = (await api("GET", `/sessions/${session.id}/activities?type=content_edited`, { user: owner })).body
+      .data.activities;
+    expect(edits).toHaveLength(1);
+    expect(edits[0].details).toMatchObject({ from_rev: 0, to_rev: 1, by_user: { [owner.id]: 1 } });
+
+    // Nothing changed since: the next alarm writes nothing.
+    await advance(session.id, 70_000);
+    await deliverAlarm(session.id);
+    expect(
+      (await api("GET", `/sessions/${session.id}/activities?type=content_edited`, { user: owner })).body.data
+        .activities,
+    ).toHaveLength(1);
   });
 });

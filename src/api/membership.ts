@@ -54,12 +54,7 @@ export const membershipRouter = createRouter()
     }),
     async (c) => {
       const { invitation_code } = c.req.valid("json");
-      const { id } = c.req.valid("param");
-      const joined = await roomFor(c.env, id).join(c.get("actor"), invitation_code);
-      if (!joined.ok && joined.error.missing_session && (await isArchived(c.env, id))) {
-        throw new ApiError(409, "SESSION_NOT_ACTIVE", "The session has been archived");
-      }
-      return ok(c, unwrap(joined));
+      return ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).join(c.get("actor"), invitation_code)));
     },
   )
   .openapi(

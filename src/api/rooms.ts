@@ -3,7 +3,7 @@ import { database } from "../db/client";
 import { sessions } from "../db/schema";
 import type { Bindings } from "../env";
 import { ArchivedSession, loadArchive } from "../room/archive";
-import type { RoomResult } from "../room/result";
+import { failure, type RoomResult } from "../room/result";
 import type { SessionRoom } from "../room/session-room";
 
 /**
@@ -17,9 +17,28 @@ export type RoomApi = {
     : never]: SessionRoom[K];
 };
 
-/** The stub of a session's object; one object per session id. */
-export function roomFor(env: Bindings, sessionId: string): RoomApi {
+function stubFor(env: Bindings, sessionId: string): RoomApi {
   return env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(sessionId)) as unknown as RoomApi;
+}
+
+/**
+ * The session's object, one per session id. An archived session's object holds nothing; calls that would change it
+ * are refused as the read-only session it is.
+ */
+export function roomFor(env: Bindings, sessionId: string): RoomApi {
+  const stub = stubFor(env, sessionId);
+  return new Proxy(stub, {
+    get(target, method: keyof RoomApi) {
+      return async (...args: unknown[]) => {
+        const call = target[method] as (...params: unknown[]) => Promise<RoomResult<unknown>>;
+        const result = await call(...args);
+        if (!result.ok && result.error.missing_session && (await isArchived(env, sessionId))) {
+          return failure(409, "SESSION_NOT_ACTIVE", "The session has been archived and is read-only");
+        }
+        return result;
+      };
+    },
+  });
 }
 
 /** Whether D1 knows the session as archived (its object then holds nothing). */
@@ -43,7 +62,7 @@ export async function readSession<T>(
   sessionId: string,
   read: (reader: Reader | ArchivedSession) => Promise<RoomResult<T>> | RoomResult<T>,
 ): Promise<RoomResult<T>> {
-  const live = await read(roomFor(env, sessionId));
+  const live = await read(stubFor(env, sessionId));
   if (live.ok || !live.error.missing_session) return live;
   const row = await database(env.DB)
     .select({ archive_key: sessions.archive_key })
