@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -62,6 +63,29 @@ api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
   scheme: "bearer",
   bearerFormat: "JWT",
+});
+// The upgrade is served before the middleware (see upgradeToWebSocket); it is described here with the rest.
+api.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/sessions/{id}/ws",
+  tags: ["realtime"],
+  description:
+    "WebSocket upgrade. Authenticate with ?ticket= (from POST /sessions/{id}/ticket) or Authorization: Bearer. " +
+    "Query: client_id (1-64 of [A-Za-z0-9_-]), since_rev (to receive missed ops). Protocol: CONTRACT.md §6.",
+  request: {
+    params: z.object({ id: z.uuid() }),
+    query: z.object({
+      ticket: z.string().optional(),
+      client_id: z.string().optional(),
+      since_rev: z.string().optional(),
+    }),
+  },
+  responses: {
+    101: { description: "Switching protocols" },
+    401: { description: "Missing, invalid or expired ticket or token" },
+    404: { description: "Not a session id" },
+    426: { description: "Not a WebSocket upgrade" },
+  },
 });
 api.route("/", protectedApi);
 
