@@ -13,9 +13,8 @@ import {
   SessionViewSchema,
   TransferSchema,
 } from "../domain/schemas";
-import { ApiError } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
-import { isArchived, readSession, roomFor } from "./rooms";
+import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });

@@ -50,7 +50,7 @@ import {
   type SessionProjection,
   writeProjection,
 } from "./projection";
-import { failure, type RoomError, RoomFailure, type RoomResult, refuse, success } from "./result";
+import { type RoomError, RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { ActivityRow, DocumentRow, InvitationRow, ParticipantRow, RecordingRow, SessionRow } from "./rows";
 import { migrateRoom } from "./schema";
 import { activityView, participantView, participantViews, sessionView, type ViewInput } from "./views";
