@@ -1,0 +1,25 @@
+/**
+ * The ChordMe Sessions SDK: `SessionManagementService` for the REST API, `RealtimeSession` for live editing,
+ * and the types both speak. Import it as `chordme-sessions/client`.
+ */
+export { friendlyMessage, SessionApiError } from "./errors";
+export {
+  type ConnectionStatus,
+  type Cursor,
+  type PresenceState,
+  type PresenceStatus,
+  RealtimeError,
+  type RealtimeEvents,
+  RealtimeSession,
+  type RealtimeSessionOptions,
+  type StatusEvent,
+  type TextOp,
+  type WebSocketLike,
+} from "./realtime";
+export {
+  createSessionManagementService,
+  parseNdjson,
+  type SessionManagementOptions,
+  SessionManagementService,
+} from "./sessions";
+export type * from "./types";

@@ -1,0 +1,55 @@
+/** Debian's Chromium driven by playwright-core, and the few steps every scenario repeats. */
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const SCREENSHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+
+/** A fresh Chromium: playwright gives every launch its own new user-data directory. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: FLAGS });
+}
+
+/**
+ * Saves docs/screenshots/<name>.png of the page scrolled to the top; `height` grows the window for a tall dialog,
+ * `fullPage` takes the whole page.
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { height?: number; fullPage?: boolean } = {},
+): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const viewport = page.viewportSize();
+  if (options.height && viewport) await page.setViewportSize({ width: viewport.width, height: options.height });
+  await page.evaluate(() => {
+    window.scrollTo(0, 0);
+    for (const element of document.querySelectorAll(".modal-backdrop")) element.scrollTop = 0;
+  });
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: options.fullPage });
+  if (options.height && viewport) await page.setViewportSize(viewport);
+}
+
+/** Signs in with a development token from the sign-in screen. */
+export async function signIn(page: Page, name: string, userId: string): Promise<void> {
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("User id").fill(userId);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/** The value of the shared chord sheet. */
+export function sheetText(page: Page): Promise<string> {
+  return page.getByLabel("Chord sheet").inputValue();
+}

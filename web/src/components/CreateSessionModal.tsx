@@ -1,0 +1,303 @@
+import { type FormEvent, useEffect, useId, useState } from "react";
+import type { AccessMode, AssignableRole, Song, Template } from "../../../src/client";
+import { useApp, useErrorSentence } from "../lib/app";
+import { ACCESS_LABELS, ASSIGNABLE, describePermissionMap, ROLE_LABELS } from "../lib/words";
+import { ErrorNote } from "./common";
+
+export interface CreateSessionModalProps {
+  isOpen: boolean;
+  onClose: () => void;
+  onSessionCreated: (sessionId: string) => void;
+  /** Preselects this song. */
+  songId?: number;
+}
+
+const ACCESS_MODES: AccessMode[] = ["invite-only", "link-access", "public"];
+const DEFAULT_LIMIT = 10;
+
+/** A new session: a song (picked or new), a template, who can join, and how many. */
+export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }: CreateSessionModalProps) {
+  const { service } = useApp();
+  const sentence = useErrorSentence();
+  const titleId = useId();
+  const [songs, setSongs] = useState<Song[]>([]);
+  const [templates, setTemplates] = useState<Template[]>([]);
+  const [songChoice, setSongChoice] = useState<"existing" | "new">("new");
+  const [selectedSong, setSelectedSong] = useState<number | "">("");
+  const [songTitle, setSongTitle] = useState("");
+  const [songContent, setSongContent] = useState("");
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [templateId, setTemplateId] = useState<number | null>(null);
+  const [accessMode, setAccessMode] = useState<AccessMode>("invite-only");
+  const [maxParticipants, setMaxParticipants] = useState(DEFAULT_LIMIT);
+  const [defaultRole, setDefaultRole] = useState<AssignableRole>("viewer");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!isOpen) return;
+    let cancelled = false;
+    setError(null);
+    Promise.all([service.listSongs(), service.getTemplates()]).then(
+      ([songList, templateList]) => {
+        if (cancelled) return;
+        const editable = songList.songs.filter((song) => song.permission !== "read");
+        setSongs(editable);
+        setTemplates(templateList.templates);
+        const preselected = editable.find((song) => song.id === songId) ?? (songId ? undefined : editable[0]);
+        if (preselected) {
+          setSongChoice("existing");
+          setSelectedSong(preselected.id);
+        } else {
+          setSongChoice("new");
+        }
+      },
+      (caught) => {
+        if (!cancelled) setError(sentence(caught));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [isOpen, service, songId, sentence]);
+
+  useEffect(() => {
+    if (!isOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [isOpen, onClose]);
+
+  const template = templates.find((entry) => entry.id === templateId) ?? null;
+
+  function chooseTemplate(next: Template | null) {
+    setTemplateId(next?.id ?? null);
+    setMaxParticipants(next?.max_participants ?? DEFAULT_LIMIT);
+    setDefaultRole(next?.default_role ?? "viewer");
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (songChoice === "existing" && selectedSong === "") {
+      setError("Pick a song, or write a new one.");
+      return;
+    }
+    if (songChoice === "new" && !songTitle.trim()) {
+      setError("Give the new song a title.");
+      return;
+    }
+    setBusy(true);
+    try {
+      const song =
+        songChoice === "existing"
+          ? Number(selectedSong)
+          : (await service.createSong({ title: songTitle.trim(), content: songContent })).id;
+      const songName = songChoice === "existing" ? songs.find((entry) => entry.id === song)?.title : songTitle.trim();
+      const session = await service.createSession({
+        song_id: song,
+        name: name.trim() || `${songName ?? "Song"} session`,
+        description: description.trim() || undefined,
+        template_id: templateId ?? undefined,
+        access_mode: accessMode,
+        max_participants: maxParticipants,
+        default_role: defaultRole,
+      });
+      onSessionCreated(session.id);
+    } catch (caught) {
+      setError(sentence(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!isOpen) return null;
+
+  return (
+    <div className="modal-backdrop">
+      <div className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId}>
+        <form onSubmit={submit}>
+          <header className="modal-header">
+            <h2 id={titleId}>New session</h2>
+            <button type="button" className="link" onClick={onClose} aria-label="Close">
+              ✕
+            </button>
+          </header>
+
+          <fieldset>
+            <legend>Song</legend>
+            <div className="choice-row">
+              <label className="inline">
+                <input
+                  type="radio"
+                  name="song-choice"
+                  checked={songChoice === "existing"}
+                  disabled={songs.length === 0}
+                  onChange={() => setSongChoice("existing")}
+                />
+                One of my songs
+              </label>
+              <label className="inline">
+                <input
+                  type="radio"
+                  name="song-choice"
+                  checked={songChoice === "new"}
+                  onChange={() => setSongChoice("new")}
+                />
+                A new song
+              </label>
+            </div>
+            {songChoice === "existing" ? (
+              <label>
+                Song
+                <select
+                  value={selectedSong}
+                  onChange={(e) => setSelectedSong(e.target.value === "" ? "" : Number(e.target.value))}
+                >
+                  {songs.map((song) => (
+                    <option key={song.id} value={song.id}>
+                      {song.title}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : (
+              <>
+                <label>
+                  Title
+                  <input value={songTitle} onChange={(e) => setSongTitle(e.target.value)} placeholder="Let It Be" />
+                </label>
+                <label>
+                  Chord sheet (ChordPro)
+                  <textarea
+                    value={songContent}
+                    onChange={(e) => setSongContent(e.target.value)}
+                    rows={4}
+                    placeholder="[C]When I find myself in [G]times of trouble"
+                    spellCheck={false}
+                  />
+                </label>
+              </>
+            )}
+          </fieldset>
+
+          <label>
+            Session name
+            <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Friday rehearsal" />
+          </label>
+          <label>
+            Description (optional)
+            <input value={description} onChange={(e) => setDescription(e.target.value)} />
+          </label>
+
+          <fieldset>
+            <legend>Template</legend>
+            <div className="templates">
+              <TemplateOption selected={templateId === null} onSelect={() => chooseTemplate(null)} template={null} />
+              {templates.map((entry) => (
+                <TemplateOption
+                  key={entry.id}
+                  template={entry}
+                  selected={templateId === entry.id}
+                  onSelect={() => chooseTemplate(entry)}
+                />
+              ))}
+            </div>
+          </fieldset>
+
+          <fieldset>
+            <legend>Who can join</legend>
+            {ACCESS_MODES.map((mode) => (
+              <label key={mode} className="inline block">
+                <input
+                  type="radio"
+                  name="access-mode"
+                  value={mode}
+                  checked={accessMode === mode}
+                  onChange={() => setAccessMode(mode)}
+                />
+                <strong>{ACCESS_LABELS[mode].label}</strong>
+                <span className="muted"> — {ACCESS_LABELS[mode].explanation}</span>
+              </label>
+            ))}
+          </fieldset>
+
+          <div className="two-columns">
+            <label>
+              Participant limit
+              <input
+                type="number"
+                min={2}
+                max={50}
+                value={maxParticipants}
+                onChange={(e) => setMaxParticipants(Number(e.target.value))}
+              />
+            </label>
+            <label>
+              People joining by link or publicly become
+              <select value={defaultRole} onChange={(e) => setDefaultRole(e.target.value as AssignableRole)}>
+                {ASSIGNABLE.map((role) => (
+                  <option key={role} value={role}>
+                    {ROLE_LABELS[role]}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          {template ? <p className="muted small">Defaults from {template.name}; change them if you like.</p> : null}
+
+          <ErrorNote message={error} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? "Creating…" : "Create session"}
+            </button>
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </div>
+    </div>
+  );
+}
+
+function TemplateOption({
+  template,
+  selected,
+  onSelect,
+}: {
+  template: Template | null;
+  selected: boolean;
+  onSelect: () => void;
+}) {
+  return (
+    <label className={`template ${selected ? "selected" : ""}`}>
+      <input type="radio" name="template" checked={selected} onChange={onSelect} />
+      <span className="template-name">{template ? template.name : "No template"}</span>
+      {template ? (
+        <span className="template-details">
+          <span className="muted">{template.description}</span>
+          <span>
+            Up to {template.max_participants} people ·{" "}
+            {template.auto_recording ? "records automatically" : "records when you start it"} · newcomers join as{" "}
+            {ROLE_LABELS[template.default_role].toLowerCase()}s
+          </span>
+          <span className="template-roles">
+            {describePermissionMap(template.permissions).map(({ role, text }) => (
+              <span key={role}>
+                {ROLE_LABELS[role]}s may {text}.
+              </span>
+            ))}
+          </span>
+        </span>
+      ) : (
+        <span className="template-details muted">
+          Up to 10 people · editors may edit, comment, invite and record; commenters comment; viewers follow along.
+        </span>
+      )}
+    </label>
+  );
+}

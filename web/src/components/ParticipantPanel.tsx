@@ -1,0 +1,252 @@
+import { type FormEvent, useState } from "react";
+import type { AssignableRole, Participant, Permission, PresenceState, Role, SessionView } from "../../../src/client";
+import { useApp, useErrorSentence } from "../lib/app";
+import { joinUrl } from "../lib/router";
+import { ASSIGNABLE, ROLE_LABELS } from "../lib/words";
+import { ErrorNote, RoleBadge } from "./common";
+
+interface ParticipantPanelProps {
+  session: SessionView;
+  participants: readonly Participant[];
+  presence: ReadonlyMap<string, PresenceState>;
+  permissions: readonly Permission[];
+  myRole: Role | null;
+  /** The session changed (a new code, a new owner): load it again. */
+  onSessionChanged: (session?: SessionView) => void;
+}
+
+/** Who is in the session; inviting, the join link, role changes and removal for those who may. */
+export function ParticipantPanel({
+  session,
+  participants,
+  presence,
+  permissions,
+  myRole,
+  onSessionChanged,
+}: ParticipantPanelProps) {
+  const { service, user } = useApp();
+  const sentence = useErrorSentence();
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const canManage = permissions.includes("manage_participants");
+  const active = participants.filter((participant) => participant.status === "active");
+
+  async function act(action: () => Promise<string | undefined>) {
+    setError(null);
+    setNotice(null);
+    try {
+      const done = await action();
+      if (done) setNotice(done);
+    } catch (caught) {
+      setError(sentence(caught));
+    }
+  }
+
+  const changeRole = (participant: Participant, role: AssignableRole) =>
+    act(async () => {
+      await service.changeRole(session.id, participant.user_id, role);
+      return `${participant.display_name} is now ${ROLE_LABELS[role].toLowerCase()}.`;
+    });
+
+  const remove = (participant: Participant) => {
+    if (!window.confirm(`Remove ${participant.display_name} from the session?`)) return;
+    void act(async () => {
+      await service.removeParticipant(session.id, participant.user_id);
+      return `${participant.display_name} was removed.`;
+    });
+  };
+
+  const handOver = (participant: Participant) => {
+    if (!window.confirm(`Make ${participant.display_name} the leader? You will become an editor.`)) return;
+    void act(async () => {
+      onSessionChanged(await service.transferOwnership(session.id, participant.user_id));
+      return `${participant.display_name} leads the session now.`;
+    });
+  };
+
+  return (
+    <section className="participants" aria-label="Participants">
+      <h3>
+        People{" "}
+        <span className="muted small">
+          ({active.length}/{session.max_participants})
+        </span>
+      </h3>
+      <ul>
+        {active.map((participant) => {
+          const isMe = participant.user_id === user.id;
+          const online = isMe || (presence.get(participant.user_id)?.online ?? participant.online);
+          return (
+            <li key={participant.user_id} data-user={participant.user_id} className="participant">
+              <span className="dot" style={{ background: participant.color }} />
+              <span className="participant-name">
+                {participant.display_name}
+                {isMe ? " (you)" : ""}
+                {participant.email && !isMe ? <span className="muted small"> {participant.email}</span> : null}
+              </span>
+              <span className={`online ${online ? "yes" : "no"}`}>{online ? "online" : "offline"}</span>
+              {canManage && participant.role !== "owner" && !isMe ? (
+                <span className="participant-actions">
+                  <select
+                    aria-label={`Role of ${participant.display_name}`}
+                    value={participant.role}
+                    onChange={(e) => changeRole(participant, e.target.value as AssignableRole)}
+                  >
+                    {ASSIGNABLE.map((role) => (
+                      <option key={role} value={role}>
+                        {ROLE_LABELS[role]}
+                      </option>
+                    ))}
+                  </select>
+                  <button type="button" className="link danger" onClick={() => remove(participant)}>
+                    Remove
+                  </button>
+                  {myRole === "owner" ? (
+                    <button type="button" className="link" onClick={() => handOver(participant)}>
+                      Make leader
+                    </button>
+                  ) : null}
+                </span>
+              ) : (
+                <RoleBadge role={participant.role} />
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      <ErrorNote message={error} />
+      {notice ? (
+        <p className="notice small" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {permissions.includes("invite") ? <InviteForm sessionId={session.id} onDone={act} /> : null}
+      {session.invitation_code ? (
+        <JoinLink
+          sessionId={session.id}
+          code={session.invitation_code}
+          canRotate={permissions.includes("manage_session")}
+          onRotated={() => onSessionChanged()}
+          onError={(caught) => setError(sentence(caught))}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function InviteForm({
+  sessionId,
+  onDone,
+}: {
+  sessionId: string;
+  onDone: (action: () => Promise<string | undefined>) => Promise<void>;
+}) {
+  const { service } = useApp();
+  const [who, setWho] = useState("");
+  const [role, setRole] = useState<AssignableRole>("editor");
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const entries = who
+      .split(/[\s,;]+/)
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    if (entries.length === 0) return;
+    void onDone(async () => {
+      const result = await service.inviteUsers(
+        sessionId,
+        entries.map((entry) => (entry.includes("@") ? { email: entry, role } : { user_id: entry, role })),
+      );
+      setWho("");
+      const invited = result.invited.filter((entry) => entry.status === "invited").map((e) => e.email ?? e.user_id);
+      const already = result.invited.filter((entry) => entry.status === "already_participant");
+      const parts: string[] = [];
+      if (invited.length) parts.push(`Invited ${invited.join(", ")} as ${ROLE_LABELS[role].toLowerCase()}.`);
+      if (already.length) parts.push(`${already.map((e) => e.email ?? e.user_id).join(", ")} already joined.`);
+      for (const failure of result.errors) parts.push(`${entries[failure.index]}: ${failure.message}`);
+      return parts.join(" ");
+    });
+  }
+
+  return (
+    <form onSubmit={submit} className="invite-form" aria-label="Invite">
+      <h4>Invite</h4>
+      <input
+        value={who}
+        onChange={(e) => setWho(e.target.value)}
+        placeholder="Email or user id (several: separate with commas)"
+        aria-label="Email or user id"
+      />
+      <div className="row">
+        <select value={role} onChange={(e) => setRole(e.target.value as AssignableRole)} aria-label="Invite as">
+          {ASSIGNABLE.map((value) => (
+            <option key={value} value={value}>
+              as {ROLE_LABELS[value].toLowerCase()}
+            </option>
+          ))}
+        </select>
+        <button type="submit" disabled={!who.trim()}>
+          Invite
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function JoinLink({
+  sessionId,
+  code,
+  canRotate,
+  onRotated,
+  onError,
+}: {
+  sessionId: string;
+  code: string;
+  canRotate: boolean;
+  onRotated: () => void;
+  onError: (error: unknown) => void;
+}) {
+  const { service } = useApp();
+  const [copied, setCopied] = useState(false);
+  const link = joinUrl(sessionId, code);
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(link);
+    } catch {
+      // Without clipboard access, select the link so the user can copy it by hand.
+      const input = document.getElementById("join-link") as HTMLInputElement | null;
+      input?.select();
+      document.execCommand("copy");
+    }
+    setCopied(true);
+    setTimeout(() => setCopied(false), 2000);
+  }
+
+  async function rotate() {
+    if (!window.confirm("Make a new link? The current one stops working at once.")) return;
+    try {
+      await service.rotateInvitationCode(sessionId);
+      onRotated();
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  return (
+    <div className="join-link">
+      <h4>Join link</h4>
+      <input id="join-link" readOnly value={link} aria-label="Join link" onFocus={(e) => e.target.select()} />
+      <div className="row">
+        <button type="button" onClick={copy}>
+          {copied ? "Copied" : "Copy link"}
+        </button>
+        {canRotate ? (
+          <button type="button" className="link" onClick={rotate}>
+            New link
+          </button>
+        ) : null}
+      </div>
+    </div>
+  );
+}

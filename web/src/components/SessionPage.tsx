@@ -1,0 +1,292 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type { Cursor, SessionView } from "../../../src/client";
+import { useApp, useErrorSentence } from "../lib/app";
+import { type LiveComment, type LiveState, useLiveSession } from "../lib/live";
+import { navigate } from "../lib/router";
+import { ACCESS_LABELS, readOnlyReason } from "../lib/words";
+import { ActivityFeed } from "./ActivityFeed";
+import { ChordEditor } from "./ChordEditor";
+import { Comments } from "./Comments";
+import { ErrorNote, RoleBadge, StatusBadge } from "./common";
+import { HealthBadge } from "./HealthBadge";
+import { ParticipantPanel } from "./ParticipantPanel";
+import { RecordingPanel } from "./RecordingPanel";
+
+/** A live session: the shared chord sheet, the people, comments, recordings and what happened. */
+export function SessionPage({ sessionId }: { sessionId: string }) {
+  const { service, user } = useApp();
+  const sentence = useErrorSentence();
+  const [view, setView] = useState<SessionView | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [selection, setSelection] = useState<Cursor | null>(null);
+  const [pastComments, setPastComments] = useState<LiveComment[]>([]);
+
+  const load = useCallback(
+    async (fresh?: SessionView) => {
+      if (fresh) {
+        setView(fresh);
+        return;
+      }
+      try {
+        setView(await service.getSession(sessionId));
+        setLoadError(null);
+      } catch (caught) {
+        setLoadError(sentence(caught));
+      }
+    },
+    [service, sessionId, sentence],
+  );
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const member = view?.user_role != null;
+  const live = useLiveSession(sessionId, member);
+
+  // A new role may reveal more of the session (the join link for those who may invite).
+  useEffect(() => {
+    if (live.role) void load();
+  }, [live.role, load]);
+
+  // Comments made before this page opened, from the activity log; live ones arrive on the connection.
+  useEffect(() => {
+    if (!member) return;
+    service.getActivities(sessionId, { type: "comment_added", limit: 50 }).then(
+      (page) => setPastComments(page.activities.flatMap((activity) => commentFromActivity(activity)).reverse()),
+      () => setPastComments([]),
+    );
+  }, [member, service, sessionId]);
+
+  const comments = useMemo(() => {
+    const byId = new Map<number, LiveComment>();
+    for (const comment of [...pastComments, ...live.comments]) byId.set(comment.id, comment);
+    return [...byId.values()].sort((left, right) => left.id - right.id);
+  }, [pastComments, live.comments]);
+
+  const showError = useCallback((error: unknown) => setNotice(sentence(error)), [sentence]);
+
+  if (loadError) {
+    return (
+      <main className="session-page">
+        <BackLink />
+        <section className="card">
+          <h2>This session is not open to you</h2>
+          <ErrorNote message={loadError} />
+          <p className="muted">Ask the session leader for an invitation or the join link.</p>
+        </section>
+      </main>
+    );
+  }
+  if (!view) {
+    return (
+      <main className="session-page">
+        <p className="muted">Opening the session…</p>
+      </main>
+    );
+  }
+  if (!member) return <NotJoined view={view} onJoined={(joined) => load(joined)} />;
+
+  const permissions = live.ready ? live.permissions : view.permissions;
+  const role = live.role ?? view.user_role;
+  const status = live.status ?? view.status;
+  const participants = live.ready ? live.participants : view.participants;
+  const terminal = live.connection?.status === "closed" && live.connection.terminal;
+  const reason = !live.ready
+    ? "Connecting to the session…"
+    : terminal
+      ? "You are no longer connected to this session."
+      : readOnlyReason(permissions, status);
+  const isRecording = live.recording?.is_recording ?? live.realtime?.session?.is_recording ?? view.is_recording;
+
+  async function changeStatus(action: "pause" | "resume" | "end") {
+    if (action === "end" && !window.confirm("End the session for everyone? The chord sheet becomes read-only.")) return;
+    try {
+      const next =
+        action === "pause"
+          ? await service.pauseSession(sessionId)
+          : action === "resume"
+            ? await service.resumeSession(sessionId)
+            : await service.endSession(sessionId);
+      setView(next);
+    } catch (caught) {
+      showError(caught);
+    }
+  }
+
+  async function leave() {
+    if (!window.confirm("Leave this session?")) return;
+    try {
+      await service.leaveSession(sessionId);
+      navigate("/");
+    } catch (caught) {
+      showError(caught);
+    }
+  }
+
+  return (
+    <main className="session-page">
+      <BackLink />
+      <header className="session-header">
+        <div>
+          <h1>{view.name}</h1>
+          {view.description ? <p className="muted">{view.description}</p> : null}
+          <div className="badges">
+            <StatusBadge status={status} />
+            <RoleBadge role={role} />
+            <span className="badge">{ACCESS_LABELS[view.access_mode].label}</span>
+            <HealthBadge sessionId={sessionId} />
+            {isRecording ? <span className="badge recording">● Recording</span> : null}
+            <ConnectionBadge live={live} />
+          </div>
+        </div>
+        <div className="session-controls">
+          {permissions.includes("manage_session") && status === "active" ? (
+            <button type="button" onClick={() => changeStatus("pause")}>
+              Pause
+            </button>
+          ) : null}
+          {permissions.includes("manage_session") && status === "paused" ? (
+            <button type="button" onClick={() => changeStatus("resume")}>
+              Resume
+            </button>
+          ) : null}
+          {permissions.includes("manage_session") && (status === "active" || status === "paused") ? (
+            <button type="button" className="danger" onClick={() => changeStatus("end")}>
+              End session
+            </button>
+          ) : null}
+          {role !== "owner" ? (
+            <button type="button" onClick={leave}>
+              Leave
+            </button>
+          ) : null}
+        </div>
+      </header>
+      {live.notice || notice ? (
+        <p className="error" role="alert">
+          {notice ?? live.notice}{" "}
+          {notice ? (
+            <button type="button" className="link" onClick={() => setNotice(null)}>
+              Dismiss
+            </button>
+          ) : null}
+        </p>
+      ) : null}
+      <div className="session-body">
+        <div className="main-column">
+          {live.realtime ? (
+            <ChordEditor
+              realtime={live.realtime}
+              readOnlyReason={reason}
+              participants={participants}
+              presence={live.presence}
+              onSelectionChange={setSelection}
+              onError={showError}
+            />
+          ) : null}
+          {live.realtime ? (
+            <Comments
+              realtime={live.realtime}
+              comments={comments}
+              participants={participants}
+              canComment={permissions.includes("comment") && live.ready && !terminal}
+              selection={selection}
+              onError={showError}
+            />
+          ) : null}
+        </div>
+        <aside className="side-column">
+          <ParticipantPanel
+            session={view}
+            participants={participants}
+            presence={live.presence}
+            permissions={permissions}
+            myRole={role}
+            onSessionChanged={(fresh) => void load(fresh)}
+          />
+          <RecordingPanel sessionId={sessionId} canRecord={permissions.includes("record")} isRecording={isRecording} />
+          <ActivityFeed sessionId={sessionId} refreshKey={live.activityTick} />
+        </aside>
+      </div>
+      <p className="muted small">Signed in as {user.name}.</p>
+    </main>
+  );
+}
+
+function BackLink() {
+  return (
+    <a
+      href="/"
+      className="back"
+      onClick={(event) => {
+        event.preventDefault();
+        navigate("/");
+      }}
+    >
+      ← My sessions
+    </a>
+  );
+}
+
+function ConnectionBadge({ live }: { live: LiveState }) {
+  const status = live.connection?.status ?? "connecting";
+  const label = { connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", closed: "Offline" }[
+    status
+  ];
+  return (
+    <span className={`badge connection-${status}`} data-testid="connection">
+      {label}
+    </span>
+  );
+}
+
+/** A public session seen by someone who has not joined it yet. */
+function NotJoined({ view, onJoined }: { view: SessionView; onJoined: (view: SessionView) => void }) {
+  const { service } = useApp();
+  const sentence = useErrorSentence();
+  const [error, setError] = useState<string | null>(null);
+  async function join() {
+    try {
+      onJoined(await service.joinSession(view.id));
+    } catch (caught) {
+      setError(sentence(caught));
+    }
+  }
+  return (
+    <main className="session-page">
+      <BackLink />
+      <section className="card">
+        <h2>{view.name}</h2>
+        <p>
+          {view.participant_count} {view.participant_count === 1 ? "person is" : "people are"} playing. Join to follow
+          the chord sheet live.
+        </p>
+        <ErrorNote message={error} />
+        <button type="button" className="primary" onClick={join}>
+          Join session
+        </button>
+      </section>
+    </main>
+  );
+}
+
+function commentFromActivity(activity: {
+  user_id: string | null;
+  details: unknown;
+  created_at: string;
+}): LiveComment[] {
+  const details = activity.details as { comment_id?: unknown; text?: unknown } | null;
+  if (!details || typeof details.comment_id !== "number" || typeof details.text !== "string") return [];
+  return [
+    {
+      id: details.comment_id,
+      user_id: activity.user_id ?? "",
+      text: details.text,
+      anchor: null,
+      rev: 0,
+      created_at: activity.created_at,
+    },
+  ];
+}

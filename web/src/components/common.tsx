@@ -1,0 +1,20 @@
+import type { Role, SessionStatus } from "../../../src/client";
+import { ROLE_LABELS, STATUS_LABELS } from "../lib/words";
+
+export function ErrorNote({ message }: { message: string | null | undefined }) {
+  if (!message) return null;
+  return (
+    <p className="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+export function StatusBadge({ status }: { status: SessionStatus }) {
+  return <span className={`badge status-${status}`}>{STATUS_LABELS[status]}</span>;
+}
+
+export function RoleBadge({ role }: { role: Role | null }) {
+  if (!role) return <span className="badge role-none">Not joined</span>;
+  return <span className={`badge role-${role}`}>{ROLE_LABELS[role]}</span>;
+}

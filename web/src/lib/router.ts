@@ -1,0 +1,46 @@
+/** A three-route router on the History API: the list, a session, and a join link. */
+import { useSyncExternalStore } from "react";
+
+export type Route =
+  | { name: "home" }
+  | { name: "session"; sessionId: string }
+  | { name: "join"; sessionId: string; code: string | null };
+
+const NAVIGATE_EVENT = "chordme:navigate";
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener("popstate", onChange);
+  window.addEventListener(NAVIGATE_EVENT, onChange);
+  return () => {
+    window.removeEventListener("popstate", onChange);
+    window.removeEventListener(NAVIGATE_EVENT, onChange);
+  };
+}
+
+const currentUrl = () => window.location.pathname + window.location.search;
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === currentUrl()) return;
+  if (options.replace) window.history.replaceState(null, "", to);
+  else window.history.pushState(null, "", to);
+  window.dispatchEvent(new Event(NAVIGATE_EVENT));
+}
+
+export function parseRoute(url: string): Route {
+  const { pathname, searchParams } = new URL(url, "http://app.invalid");
+  const session = pathname.match(/^\/sessions\/([^/]+)\/?$/);
+  if (session) return { name: "session", sessionId: decodeURIComponent(session[1]!) };
+  const join = pathname.match(/^\/join\/([^/]+)\/?$/);
+  if (join) return { name: "join", sessionId: decodeURIComponent(join[1]!), code: searchParams.get("code") };
+  return { name: "home" };
+}
+
+export function useRoute(): Route {
+  const url = useSyncExternalStore(subscribe, currentUrl);
+  return parseRoute(url);
+}
+
+/** The link that lets someone join a link-access session. */
+export function joinUrl(sessionId: string, invitationCode: string): string {
+  return `${window.location.origin}/join/${encodeURIComponent(sessionId)}?code=${encodeURIComponent(invitationCode)}`;
+}
