@@ -856,13 +856,13 @@ describe("RealtimeSession starting over", () => {
     const lost = record(alice, "lost_edits");
     const texts = record(alice, "text");
 
-    server.failNextOps.push("RATE_LIMITED");
+    server.failNextOps.push("DOCUMENT_TOO_LARGE");
     alice.insert(0, "[G]");
     alice.insert(3, "[D]");
     await settle();
 
-    expect(errors).toEqual([{ code: "RATE_LIMITED", message: "Refused: RATE_LIMITED", seq: 1 }]);
-    expect(lost).toEqual([{ ops: [["[G]"], [3, "[D]"]], text: "[G][D]Amazing grace", reason: "RATE_LIMITED" }]);
+    expect(errors).toEqual([{ code: "DOCUMENT_TOO_LARGE", message: "Refused: DOCUMENT_TOO_LARGE", seq: 1 }]);
+    expect(lost).toEqual([{ ops: [["[G]"], [3, "[D]"]], text: "[G][D]Amazing grace", reason: "DOCUMENT_TOO_LARGE" }]);
     expect(server.urls.at(-1)?.searchParams.has("since_rev")).toBe(false);
     expect(texts.at(-1)).toEqual({ text: "Amazing grace", op: [{ d: "[G][D]" }], origin: "remote" });
     expect(alice.text).toBe("Amazing grace");

@@ -636,12 +636,9 @@ export class RealtimeSession {
     this.#emit("error", seq === undefined ? { code, message: text } : { code, message: text, seq });
     const inFlight = this.#ot?.resendOnReconnect()?.seq;
     // The op in flight was refused and the buffer was built on it: start over from the server's text.
-    if ((message.seq !== undefined && message.seq === inFlight) || message.code === "RESYNC_REQUIRED") {
-      this.#startOverReason ??= message.code;
-      this.#reconnectNow(message.message);
-    } else if (message.code === "RATE_LIMITED" && message.seq === undefined) {
-      // The server dropped some message without saying which: it may have been the op in flight or a presence.
-      // Both are safe to send again (the server acks a seq it already applied once more, and applies it once).
+    if (message.code === "RATE_LIMITED") {
+      // The server dropped a message for flooding (it names the op when it was one): the op in flight and the
+      // presence are safe to send again (the server acks a seq it already applied once more, and applies it once).
       this.#resendTimer = cancel(this.#resendTimer);
       this.#resendTimer = setTimeout(() => {
         this.#resendTimer = null;
@@ -649,6 +646,9 @@ export class RealtimeSession {
         if (this.#myPresence) this.#presenceDirty = true;
         this.#flushPresence();
       }, RATE_LIMIT_RETRY_MS);
+    } else if ((message.seq !== undefined && message.seq === inFlight) || message.code === "RESYNC_REQUIRED") {
+      this.#startOverReason ??= message.code;
+      this.#reconnectNow(message.message);
     }
   }
 

@@ -705,7 +705,10 @@ export class SessionRoom extends DurableObject<Bindings> {
       if (state.strikes >= MAX_STRIKES) {
         socket.close(CLOSE.rateLimited, "Too many messages");
       } else {
-        this.send(socket, { type: "error", code: "RATE_LIMITED", message: "Slow down: too many messages" });
+        // A dropped op is named, so its author knows to send it again.
+        const dropped = parseClientMessage(raw);
+        const seq = "type" in dropped && dropped.type === "op" ? { seq: dropped.seq } : {};
+        this.send(socket, { type: "error", code: "RATE_LIMITED", message: "Slow down: too many messages", ...seq });
       }
       return;
     }
