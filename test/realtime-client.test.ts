@@ -10,7 +10,6 @@ import { applyOp, checkOpAgainst, parseOp, rebase, type TextOp } from "../src/do
 import { DEFAULT_PERMISSION_MAP, type Permission, permissionsOf, type Role } from "../src/domain/permissions";
 import {
   type ClientMessage,
-  ClientMessageSchema,
   type Comment,
   type MissedOp,
   type PresenceState,
@@ -18,6 +17,7 @@ import {
   TERMINAL_CLOSE_CODES,
 } from "../src/domain/protocol";
 import type { Participant, SessionView } from "../src/domain/schemas";
+import { parseClientMessage } from "../src/room/messages";
 
 const SESSION_ID = "6f1c2a54-8d0e-4b7f-9a3c-2e5d7b9f1a20";
 const BASE_URL = "https://sessions.test";
@@ -248,9 +248,8 @@ class FakeServer {
   }
 
   #onMessage(connection: Connection, data: string): void {
-    const parsed = ClientMessageSchema.safeParse(JSON.parse(data));
-    if (!parsed.success) throw new Error(`The client sent an invalid frame: ${data}`);
-    const message = parsed.data;
+    const message = parseClientMessage(data);
+    if ("error" in message) throw new Error(`The client sent an invalid frame: ${data}`);
     if (this.rateLimitNext > 0) {
       this.rateLimitNext--;
       this.#send(connection, { type: "error", code: "RATE_LIMITED", message: "Slow down" });

@@ -1,8 +1,7 @@
 /**
- * The realtime protocol (CONTRACT §6): JSON text frames, each with a `type`. Client messages are validated with
- * these schemas; server messages are typed here so the object and the client SDK agree.
+ * The realtime protocol (CONTRACT §6): JSON text frames, each with a `type`. Both directions are typed here so the
+ * object and the client SDK agree; nothing here pulls a validation library into browser bundles.
  */
-import { z } from "zod";
 import type { Permission, Role, SessionStatus } from "./permissions";
 import type { Participant, SessionView } from "./schemas";
 
@@ -31,23 +30,12 @@ export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 export const PRESENCE_STATUSES = ["active", "idle", "typing", "away"] as const;
 export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
 
-const CursorSchema = z.object({ anchor: z.int().min(0), head: z.int().min(0) });
-
-export const ClientMessageSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("op"), seq: z.int().min(1), rev: z.int().min(0), op: z.unknown() }),
-  z.object({
-    type: z.literal("presence"),
-    cursor: CursorSchema.nullable(),
-    status: z.enum(PRESENCE_STATUSES).optional(),
-  }),
-  z.object({
-    type: z.literal("comment"),
-    text: z.string().trim().min(1).max(MAX_COMMENT_CHARS),
-    anchor: z.object({ from: z.int().min(0), to: z.int().min(0) }).optional(),
-  }),
-  z.object({ type: z.literal("ping") }),
-]);
-export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+/** What a client may send; validated by the session object (src/room/messages.ts). */
+export type ClientMessage =
+  | { type: "op"; seq: number; rev: number; op: unknown }
+  | { type: "presence"; cursor: { anchor: number; head: number } | null; status?: PresenceStatus }
+  | { type: "comment"; text: string; anchor?: { from: number; to: number } }
+  | { type: "ping" };
 
 export interface Cursor {
   anchor: number;

@@ -22,7 +22,6 @@ import {
 import {
   CLOSE,
   type ClientMessage,
-  ClientMessageSchema,
   type Comment,
   MAX_FRAME_BYTES,
   type MissedOp,
@@ -43,6 +42,7 @@ import type { SessionConfig } from "../domain/templates";
 import type { Actor, Bindings } from "../env";
 import { archiveKey, type SessionArchive } from "./archive";
 import { gzip, gzipNdjson, padKey } from "./compression";
+import { parseClientMessage } from "./messages";
 import {
   type OutboxKind,
   type ProjectionSnapshot,
@@ -1967,24 +1967,6 @@ export class SessionRoom extends DurableObject<Bindings> {
       throw error;
     }
   }
-}
-
-function parseClientMessage(raw: string | ArrayBuffer): ClientMessage | { error: string } {
-  if (typeof raw !== "string") return { error: "Send JSON text frames" };
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return { error: "Not JSON" };
-  }
-  const parsed = ClientMessageSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      error: `Invalid message: ${issue ? `${issue.path.join(".") || "type"}: ${issue.message}` : "unknown shape"}`,
-    };
-  }
-  return parsed.data;
 }
 
 function omitSentAt(presence: SocketState["presence"]): Omit<SocketState["presence"], "sent_at"> {
