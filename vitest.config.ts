@@ -20,7 +20,7 @@ export default defineConfig(async () => {
             JWT_SECRET: TEST_JWT_SECRET,
             DEV_AUTH: "true",
             // Above what a test sending one op at a time reaches; the flood test sends far more.
-            WS_MESSAGES_PER_SECOND: "200",
+            WS_MESSAGES_PER_SECOND: "400",
           },
         },
       }),

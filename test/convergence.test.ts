@@ -119,7 +119,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
@@ -198,7 +198,7 @@ async function scenario(clientCount: number, edits: Edit[], seed: number) {
       });
       return clients.every((client) => client.synchronized && client.rev === rev);
     },
-    20_000,
+    60_000,
     "every client to catch up",
   );
   const log = await runInDurableObject(stub, (_room, state) =>
@@ -231,5 +231,5 @@ describe("convergence through the session object", () => {
     expect(totals.ops).toBeGreaterThan(60);
     expect(totals.cuts).toBeGreaterThan(3);
     expect(totals.reconnects).toBeGreaterThanOrEqual(totals.cuts);
-  }, 240_000);
+  }, 600_000);
 });

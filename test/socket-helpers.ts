@@ -7,7 +7,7 @@ export interface TestSocket {
   messages: any[];
   closed: Promise<{ code: number; reason: string }>;
   send(message: unknown): void;
-  /** The first queued message of this type (waiting for one), removed from the queue. */
+  /** The first queued message of this type, or of any of `a|b` (waiting for one), removed from the queue. */
   next(type: string, timeoutMs?: number): Promise<any>;
   /** Resolves when no message of `type` arrives within `ms`. */
   none(type: string, ms?: number): Promise<void>;
@@ -59,7 +59,8 @@ export function wrap(socket: WebSocket): TestSocket {
     for (const waiter of waiters.splice(0)) waiter();
   });
   const take = (type: string) => {
-    const index = messages.findIndex((message) => message.type === type);
+    const types = type.split("|");
+    const index = messages.findIndex((message) => types.includes(message.type));
     if (index < 0) return undefined;
     return messages.splice(index, 1)[0];
   };

@@ -132,6 +132,8 @@ export class SessionRoom extends DurableObject<Bindings> {
   private readonly queues = new Map<string, Promise<void>>();
   /** The live document; rebuilt from the last checkpoint and the op log after a restart. */
   private liveDocument: { rev: number; content: string } | null = null;
+  /** The session row, parsed; undefined until read. */
+  private sessionCache: SessionRow | null | undefined;
   /** The active recording, cached because every op asks; undefined until read. */
   private recordingCache: RecordingRow | null | undefined;
   /** When each user's presence was last sampled into the recording. */
@@ -183,6 +185,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       now,
       now,
     );
+    this.sessionCache = undefined;
     this.sql.exec(
       "INSERT INTO document (id, rev, content, saved_rev, saved_at) VALUES (1, 0, ?, 0, ?)",
       init.song_content,
@@ -537,6 +540,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.sql.exec("UPDATE participants SET role = 'editor' WHERE user_id = ?", actor.userId);
         this.sql.exec("UPDATE participants SET role = 'owner' WHERE user_id = ?", userId);
         this.sql.exec("UPDATE session SET owner_id = ?, updated_at = ?", userId, this.now());
+        this.sessionCache = undefined;
         this.log(
           "ownership_transferred",
           actor.userId,
@@ -809,7 +813,9 @@ export class SessionRoom extends DurableObject<Bindings> {
     this.send(socket, { type: "ack", seq, rev });
     this.broadcastExcept(socket, { type: "op", rev, op, user_id: state.user_id });
     this.flushRecordingIfFull();
-    this.armAlarm();
+    // An op can only bring a deadline as near as the next auto-save or recording flush.
+    const nearest = this.clock() + Math.min(session.settings.auto_save_interval * 1000, RECORDING_FLUSH_DELAY_MS);
+    if (this.armedFor == null || this.armedFor > nearest) this.armAlarm();
   }
 
   private opsSince(rev: number): { rev: number; op: string; user_id: string; client_id: string; seq: number }[] {
@@ -1396,6 +1402,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     for (const socket of this.ctx.getWebSockets()) socket.close(CLOSE.sessionClosed, "The session has been archived");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.sessionCache = undefined;
     this.liveDocument = null;
     this.recordingCache = undefined;
     this.armedFor = undefined;
@@ -1425,14 +1432,18 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   // ---------------------------------------------------------------- state access
 
+  /** The session row, parsed; cached because every message asks, and dropped on every write. */
   private sessionOrNull(): SessionRow | null {
+    if (this.sessionCache !== undefined) return this.sessionCache;
     const row = this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM session LIMIT 1").toArray()[0];
-    if (!row) return null;
-    return {
-      ...(row as unknown as SessionRow),
-      permissions: JSON.parse(row.permissions as string) as PermissionMap,
-      settings: JSON.parse(row.settings as string) as SessionSettings,
-    };
+    this.sessionCache = row
+      ? {
+          ...(row as unknown as SessionRow),
+          permissions: JSON.parse(row.permissions as string) as PermissionMap,
+          settings: JSON.parse(row.settings as string) as SessionSettings,
+        }
+      : null;
+    return this.sessionCache;
   }
 
   protected requireSession(): SessionRow {
@@ -1460,6 +1471,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       session.ended_at,
       this.now(),
     );
+    this.sessionCache = undefined;
   }
 
   protected member(userId: string): ParticipantRow | null {
@@ -1659,6 +1671,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   /** Marks the session as used now: idle sessions end by themselves. */
   protected touch(): void {
     this.sql.exec("UPDATE session SET last_activity_at = ?", this.now());
+    this.sessionCache = undefined;
   }
 
   protected log(
@@ -1754,6 +1767,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   /** Records that D1 must learn of a change; written in the same transaction as the change itself. */
   protected enqueue(...kinds: OutboxKind[]): void {
     this.sql.exec("UPDATE session SET version = version + 1");
+    this.sessionCache = undefined;
     for (const kind of kinds) this.sql.exec("INSERT INTO outbox (kind, created_at) VALUES (?, ?)", kind, this.now());
   }
 
@@ -1955,7 +1969,14 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   /** Writes that commit together or, when a check refuses midway, not at all. */
   protected transaction<T>(body: () => T): T {
-    return this.ctx.storage.transactionSync(body);
+    try {
+      return this.ctx.storage.transactionSync(body);
+    } catch (error) {
+      // Rolled back: what the body cached may describe writes that no longer exist.
+      this.sessionCache = undefined;
+      this.recordingCache = undefined;
+      throw error;
+    }
   }
 
   /** Runs one RPC: a refusal becomes a RoomResult error; anything else is a bug and is rethrown. */
