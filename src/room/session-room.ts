@@ -132,6 +132,10 @@ export class SessionRoom extends DurableObject<Bindings> {
   private readonly queues = new Map<string, Promise<void>>();
   /** The live document; rebuilt from the last checkpoint and the op log after a restart. */
   private liveDocument: { rev: number; content: string } | null = null;
+  /** Participant rows by user id, read once per change (every op asks for its author's role). */
+  private readonly memberCache = new Map<string, ParticipantRow | null>();
+  /** Events of the active recording waiting in SQLite for R2; undefined until counted. */
+  private bufferedEvents: number | undefined;
   /** The session row, parsed; undefined until read. */
   private sessionCache: SessionRow | null | undefined;
   /** The active recording, cached because every op asks; undefined until read. */
@@ -339,7 +343,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         if (session.owner_id === actor.userId) {
           refuse(409, "OWNER_CANNOT_LEAVE", "The owner cannot leave; transfer ownership first");
         }
-        this.sql.exec(
+        this.writeParticipants(
           "UPDATE participants SET status = 'left', last_seen_at = ? WHERE user_id = ?",
           this.now(),
           actor.userId,
@@ -464,7 +468,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         if (target?.status !== "active") refuse(404, "NOT_FOUND", "No such participant");
         if (userId === session.owner_id)
           refuse(403, "FORBIDDEN", "The owner's role changes only by transferring ownership");
-        this.sql.exec("UPDATE participants SET role = ? WHERE user_id = ?", role, userId);
+        this.writeParticipants("UPDATE participants SET role = ? WHERE user_id = ?", role, userId);
         this.capture("role_changed", actor.userId, { user_id: userId, role });
         this.log(
           "permission_changed",
@@ -496,7 +500,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         if (target?.status !== "active") refuse(404, "NOT_FOUND", "No such participant");
         if (userId === session.owner_id) refuse(403, "FORBIDDEN", "The owner cannot be removed");
         if (userId === actor.userId) refuse(409, "CONFLICT", "Leave the session instead of removing yourself");
-        this.sql.exec(
+        this.writeParticipants(
           "UPDATE participants SET status = 'removed', last_seen_at = ? WHERE user_id = ?",
           this.now(),
           userId,
@@ -537,8 +541,8 @@ export class SessionRoom extends DurableObject<Bindings> {
         const target = this.member(userId);
         if (target?.status !== "active") refuse(404, "NOT_FOUND", "The new owner must be a participant");
         if (userId === actor.userId) refuse(409, "CONFLICT", "You already own this session");
-        this.sql.exec("UPDATE participants SET role = 'editor' WHERE user_id = ?", actor.userId);
-        this.sql.exec("UPDATE participants SET role = 'owner' WHERE user_id = ?", userId);
+        this.writeParticipants("UPDATE participants SET role = 'editor' WHERE user_id = ?", actor.userId);
+        this.writeParticipants("UPDATE participants SET role = 'owner' WHERE user_id = ?", userId);
         this.sql.exec("UPDATE session SET owner_id = ?, updated_at = ?", userId, this.now());
         this.sessionCache = undefined;
         this.log(
@@ -781,13 +785,14 @@ export class SessionRoom extends DurableObject<Bindings> {
     const document = this.document();
     if (baseRev > document.rev)
       refuse(400, "INVALID_OP", `Revision ${baseRev} does not exist yet (current ${document.rev})`);
-    const oldestKept = this.documentRow().rev;
-    if (baseRev < oldestKept && this.opsSince(baseRev).length !== document.rev - baseRev) {
+    // The whole op log is kept, so the ops after any earlier revision are all there; a gap means a lost log.
+    const concurrent = this.opsSince(baseRev);
+    if (concurrent.length !== document.rev - baseRev) {
       refuse(409, "RESYNC_REQUIRED", "Your copy is too old; reconnect to start from the current text");
     }
     const op = rebase(
       parsed.op,
-      this.opsSince(baseRev).map((row) => JSON.parse(row.op) as TextOp),
+      concurrent.map((row) => JSON.parse(row.op) as TextOp),
     );
     const problem = checkOpAgainst(document.content, op);
     if (problem) refuse(400, problem.code, problem.message);
@@ -947,7 +952,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     socket.serializeAttachment(null);
     const now = this.clock();
     const seconds = Math.max(0, Math.round((now - state.connected_at) / 1000));
-    this.sql.exec(
+    this.writeParticipants(
       "UPDATE participants SET total_time_seconds = total_time_seconds + ?, last_seen_at = ? WHERE user_id = ?",
       seconds,
       this.now(),
@@ -1060,7 +1065,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         is_recording: false,
         recording_id: stopped.id,
         started_at: stopped.started_at,
-        events_count: stopped.events_count,
+        events_count: stopped.events_count + this.bufferedCount(stopped.id),
         duration_ms: stopped.duration_ms,
       };
     });
@@ -1118,7 +1123,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       is_recording: true,
       recording_id: active.id,
       started_at: active.started_at,
-      events_count: active.events_count,
+      events_count: active.events_count + this.bufferedCount(active.id),
       duration_ms: Math.max(0, this.clock() - active.started_at_ms),
     };
   }
@@ -1132,7 +1137,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       stopped_at: row.stopped_at,
       started_by: row.started_by,
       duration_ms: row.status === "recording" ? Math.max(0, this.clock() - row.started_at_ms) : row.duration_ms,
-      events_count: row.events_count,
+      events_count: row.events_count + this.bufferedCount(row.id),
       chunks_count: row.chunks_count,
       start_rev: row.start_rev,
       start_content: row.start_content,
@@ -1143,10 +1148,14 @@ export class SessionRoom extends DurableObject<Bindings> {
   private flushRecordingIfFull(): void {
     const recording = this.activeRecording();
     if (!recording) return;
-    const waiting = this.sql
-      .exec<{ n: number }>("SELECT count(*) AS n FROM recording_events WHERE recording_id = ?", recording.id)
+    this.bufferedEvents ??= this.bufferedCount(recording.id);
+    if (this.bufferedEvents >= RECORDING_CHUNK_EVENTS) void this.flushRecordings(false);
+  }
+
+  private bufferedCount(recordingId: string): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM recording_events WHERE recording_id = ?", recordingId)
       .one().n;
-    if (waiting >= RECORDING_CHUNK_EVENTS) void this.flushRecordings(false);
   }
 
   /**
@@ -1190,10 +1199,16 @@ export class SessionRoom extends DurableObject<Bindings> {
           });
           this.transaction(() => {
             this.sql.exec("DELETE FROM recording_events WHERE recording_id = ? AND id <= ?", row.id, last.id);
-            this.sql.exec("UPDATE recordings SET chunks_count = ? WHERE id = ?", chunk, row.id);
+            this.sql.exec(
+              "UPDATE recordings SET chunks_count = ?, events_count = events_count + ? WHERE id = ?",
+              chunk,
+              events.length,
+              row.id,
+            );
           });
           row.chunks_count = chunk;
-          if (this.recordingCache?.id === row.id) this.recordingCache.chunks_count = chunk;
+          this.recordingCache = undefined;
+          this.bufferedEvents = undefined;
         }
         const current = this.recordingRow(row.id)!;
         if (current.manifest_status !== current.status) {
@@ -1287,7 +1302,7 @@ export class SessionRoom extends DurableObject<Bindings> {
             (total, row) => total + (row.status === "recording" ? this.clock() - row.started_at_ms : row.duration_ms),
             0,
           ),
-          events: recordings.reduce((total, row) => total + row.events_count, 0),
+          events: recordings.reduce((total, row) => total + row.events_count + this.bufferedCount(row.id), 0),
         },
         last_activity_at: session.last_activity_at,
       };
@@ -1403,6 +1418,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.sessionCache = undefined;
+    this.memberCache.clear();
     this.liveDocument = null;
     this.recordingCache = undefined;
     this.armedFor = undefined;
@@ -1474,7 +1490,21 @@ export class SessionRoom extends DurableObject<Bindings> {
     this.sessionCache = undefined;
   }
 
+  /** Every write to participants goes through here, so the cache of rows never goes stale. */
+  private writeParticipants(query: string, ...params: SqlStorageValue[]): void {
+    this.sql.exec(query, ...params);
+    this.memberCache.clear();
+  }
+
   protected member(userId: string): ParticipantRow | null {
+    const cached = this.memberCache.get(userId);
+    if (cached !== undefined) return cached;
+    const row = this.memberRow(userId);
+    this.memberCache.set(userId, row);
+    return row;
+  }
+
+  private memberRow(userId: string): ParticipantRow | null {
     return (
       (this.sql.exec("SELECT * FROM participants WHERE user_id = ?", userId).toArray()[0] as unknown as
         | ParticipantRow
@@ -1550,7 +1580,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     const now = this.now();
     const existing = this.member(actor.userId);
     if (existing) {
-      this.sql.exec(
+      this.writeParticipants(
         "UPDATE participants SET role = ?, status = 'active', joined_at = ?, display_name = ?, email = ?, invited_by = ? WHERE user_id = ?",
         role,
         now,
@@ -1561,7 +1591,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       );
     } else {
       const joinIndex = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM participants").one().n;
-      this.sql.exec(
+      this.writeParticipants(
         `INSERT INTO participants (user_id, display_name, email, role, status, color, joined_at, invited_by)
          VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
         actor.userId,
@@ -1664,8 +1694,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       event.t,
       JSON.stringify(event),
     );
-    this.sql.exec("UPDATE recordings SET events_count = events_count + 1 WHERE id = ?", recording.id);
-    recording.events_count += 1;
+    if (this.bufferedEvents !== undefined) this.bufferedEvents += 1;
   }
 
   /** Marks the session as used now: idle sessions end by themselves. */
@@ -1975,6 +2004,8 @@ export class SessionRoom extends DurableObject<Bindings> {
       // Rolled back: what the body cached may describe writes that no longer exist.
       this.sessionCache = undefined;
       this.recordingCache = undefined;
+      this.bufferedEvents = undefined;
+      this.memberCache.clear();
       throw error;
     }
   }
