@@ -1,0 +1,513 @@
+/** docs/benchmarks.md, written from the results of a full run. */
+import { PRICES } from "./prices.mjs";
+import { round } from "./proc.mjs";
+import { ratio } from "./stats.mjs";
+
+const fmt = (value, digits = 1) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? "–"
+    : typeof value === "number"
+      ? String(round(value, digits))
+      : String(value);
+const x = (value) => (value === null || value === undefined ? "–" : `${fmt(value, 2)}×`);
+const row = (cells) => `| ${cells.join(" | ")} |`;
+const head = (cells) => `${row(cells)}\n${row(cells.map(() => "---"))}`;
+
+function machineSection(r) {
+  const m = r.machine;
+  const others = m.cpu_busy_s !== undefined ? round(m.cpu_busy_s - m.cpu_busy_benchmark_s, 0) : null;
+  return [
+    "## The machine",
+    "",
+    head(["", ""]),
+    row(["cores (`nproc`)", `${m.nproc} × ${m.cpu_model}`]),
+    row(["memory", `${m.memory_gib} GiB`]),
+    row(["Node.js", m.node]),
+    row(["workerd (wrangler)", `${m.workerd} (wrangler ${m.wrangler})`]),
+    row(["Hocuspocus", `@hocuspocus/server ${m.hocuspocus} on the same Node.js`]),
+    row(["load average at start → end", `${m.loadavg_start?.join(", ")} → ${m.loadavg_end?.join(", ")}`]),
+    row([
+      "CPU used during the run",
+      `${fmt(m.cpu_busy_s, 0)} s in all, ${fmt(m.cpu_busy_benchmark_s, 0)} s by the benchmark's own processes${others !== null && others > 5 ? ` — other work on the machine took about ${others} s` : ""}`,
+    ]),
+    row(["run", `${r.started_at} → ${r.finished_at} (${fmt(r.duration_s, 0)} s)`]),
+    "",
+  ].join("\n");
+}
+
+function targetsSection(rows) {
+  return [
+    "## Where we stand against the targets",
+    "",
+    head(["target", "goal", "this run", "met"]),
+    ...rows.map((t) =>
+      row([
+        t.name,
+        t.goal,
+        t.value + (t.detail ? `<br><small>${t.detail}</small>` : ""),
+        t.met === null ? "reported" : t.met ? "yes" : "**no**",
+      ]),
+    ),
+    "",
+  ].join("\n");
+}
+
+function ratiosSection(r) {
+  const s = r.scenarios;
+  const lines = ["## Ratios: ours ÷ relay and ours ÷ Hocuspocus", ""];
+  lines.push(
+    "Each figure comes from the same run with the same load shape; a ratio below 1 means ours is lower (better for latencies, worse for throughput).",
+    "",
+  );
+  lines.push(head(["figure", "ours", "relay", "ours ÷ relay", "Hocuspocus", "ours ÷ Hocuspocus"]));
+  const add = (label, ours, relay, hp, digits = 1) =>
+    lines.push(
+      row([label, fmt(ours, digits), fmt(relay, digits), x(ratio(ours, relay)), fmt(hp, digits), x(ratio(ours, hp))]),
+    );
+  const sat = s.saturation;
+  if (sat) {
+    add(
+      "saturation: sustained ops/s (p99 ack < 100 ms)",
+      sat.ours?.sustained_ops_per_s,
+      sat.relay?.sustained_ops_per_s,
+      sat.hocuspocus?.sustained_ops_per_s,
+      0,
+    );
+    add(
+      "saturation: peak ops/s",
+      sat.ours?.peak_ops_per_s,
+      sat.relay?.peak_ops_per_s,
+      sat.hocuspocus?.peak_ops_per_s,
+      0,
+    );
+  }
+  const reh = s.rehearsal;
+  if (reh) {
+    for (const [label, path] of [
+      ["rehearsal: ack p50 (ms)", "ack.p50"],
+      ["rehearsal: ack p99 (ms)", "ack.p99"],
+      ["rehearsal: broadcast p50 (ms)", "broadcast.p50"],
+      ["rehearsal: broadcast p99 (ms)", "broadcast.p99"],
+      ["rehearsal: server CPU per op (ms)", "server_cpu_ms_per_op"],
+    ]) {
+      const pick = (run) => path.split(".").reduce((value, key) => value?.[key], run);
+      add(label, pick(reh.ours), pick(reh.relay), pick(reh.hocuspocus), 2);
+    }
+  }
+  const storm = s.join_storm;
+  if (storm) {
+    add(
+      "join storm: all welcomed (ms), bearer socket",
+      storm.ours?.all_welcomed_ms,
+      storm.relay?.all_welcomed_ms,
+      storm.hocuspocus?.all_welcomed_ms,
+      0,
+    );
+    add(
+      "join storm: join p99 (ms), bearer socket",
+      storm.ours?.join?.p99,
+      storm.relay?.join?.p99,
+      storm.hocuspocus?.join?.p99,
+      0,
+    );
+  }
+  const mem = r.memory;
+  if (mem)
+    add(
+      "memory per live room, 4 clients (MiB; ours: the sockets, objects already loaded)",
+      mem.ours_sockets_per_session_mib,
+      mem.relay_per_live_room_mib,
+      mem.hocuspocus_per_live_document_mib,
+      3,
+    );
+  lines.push("");
+  return lines.join("\n");
+}
+
+function rehearsalSection(reh) {
+  if (!reh) return "";
+  const lines = [
+    "### Rehearsal",
+    "",
+    `One room per system, ${reh.ours?.editors ?? 8} editors each typing ${reh.ours?.rate_per_editor ?? 5} single characters a second at random positions (Poisson arrivals) into the ~1 KB chord sheet, ${reh.ours?.viewers ?? 24} viewers, ${reh.ours?.duration_s ?? 30} s of typing per system, split into ${reh.ours?.rounds ?? 1} rounds that rotate between the systems. Ack: from sending an op to its ack. Broadcast: from sending an op to its arrival at each other client (every delivery counted). Typed → ack (ours) also counts the wait of keystrokes buffered behind the op in flight.`,
+    "",
+    head([
+      "system",
+      "ops",
+      "ack p50 / p95 / p99 ms",
+      "broadcast p50 / p95 / p99 ms",
+      "typed → ack p99 ms",
+      "deliveries",
+      "errors",
+      "converged",
+      "server CPU ms/op",
+    ]),
+  ];
+  for (const [key, run] of Object.entries(reh)) {
+    if (!run?.ack) continue;
+    lines.push(
+      row([
+        key,
+        run.ops,
+        `${fmt(run.ack.p50, 2)} / ${fmt(run.ack.p95, 2)} / ${fmt(run.ack.p99, 2)}`,
+        `${fmt(run.broadcast.p50, 2)} / ${fmt(run.broadcast.p95, 2)} / ${fmt(run.broadcast.p99, 2)}`,
+        fmt(run.typed_to_ack.p99, 2),
+        `${run.deliveries} / ${run.expected_deliveries}`,
+        run.errors,
+        `${run.converged ? "yes" : "**no**"}: ${run.note}`,
+        fmt(run.server_cpu_ms_per_op, 3),
+      ]),
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+function saturationSection(sat) {
+  if (!sat) return "";
+  const keys = Object.keys(sat);
+  const steps = sat[keys[0]]?.steps.map((step) => step.editors) ?? [];
+  const lines = [
+    "### Saturation",
+    "",
+    "Closed-loop editors on one fresh room per step: each editor sends its next op as soon as the previous one is acked. Steps are interleaved across the systems (1 editor on each, then 2 on each, …). Each cell: acked ops/s, p99 ack in ms, and server CPU ms per op. The sustained rate is the best step whose p99 ack stays under 100 ms with no errors. A system bound by CPU per op loses rate as editors are added (each op goes out to n − 1 others); one bound by the commit before the ack gains at first, as concurrent ops share a commit.",
+    "",
+    head(["editors", ...keys]),
+  ];
+  steps.forEach((editors, index) => {
+    lines.push(
+      row([
+        editors,
+        ...keys.map((key) => {
+          const step = sat[key].steps[index];
+          return step
+            ? `${fmt(step.ops_per_s, 0)} ops/s, p99 ${fmt(step.ack.p99, 1)} ms, ${fmt(step.server_cpu_ms_per_op, 3)} ms CPU${step.errors ? `, ${step.errors} errors` : ""}`
+            : "–";
+        }),
+      ]),
+    );
+  });
+  lines.push(
+    row([
+      "**sustained**",
+      ...keys.map(
+        (key) =>
+          `**${fmt(sat[key].sustained_ops_per_s, 0)} ops/s** (${sat[key].at_editors ?? "–"} ${sat[key].at_editors === 1 ? "editor" : "editors"})`,
+      ),
+    ]),
+  );
+  lines.push("");
+  return lines.join("\n");
+}
+
+function stormSection(storm, plan) {
+  if (!storm) return "";
+  const lines = [
+    "### Join storm",
+    "",
+    `${plan?.storm?.rooms ?? 100} rooms × ${plan?.storm?.perRoom ?? 4} clients start connecting at the same instant. For the service every room is a session created beforehand, whose owner connects from ${plan?.storm?.perRoom ?? 4} tabs (client ids); "bearer socket" opens the socket with \`Authorization: Bearer\`, "ticket + socket" is the browser's path (\`POST /ticket\`, then the socket). Join time runs from the start of the storm to the client's \`welcome\` (Hocuspocus: \`synced\`).`,
+    "",
+    head([
+      "system",
+      "path",
+      "welcomed",
+      "all welcomed in",
+      "join p50 / p95 / p99 ms",
+      "errors",
+      "server CPU / driver CPU",
+      "server RSS before → connected",
+    ]),
+  ];
+  for (const [key, run] of Object.entries(storm)) {
+    if (!run?.join) continue;
+    lines.push(
+      row([
+        key.replace("_ticket", ""),
+        run.path,
+        `${run.welcomed} / ${run.clients}`,
+        `${fmt(run.all_welcomed_ms, 0)} ms`,
+        `${fmt(run.join.p50, 0)} / ${fmt(run.join.p95, 0)} / ${fmt(run.join.p99, 0)}`,
+        run.errors,
+        `${fmt(run.server_cpu_s, 2)} s / ${fmt(run.driver_cpu_s, 2)} s`,
+        `${fmt(run.rss_before_mib, 0)} → ${fmt(run.rss_connected_mib, 0)} MiB`,
+      ]),
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+function restSection(rest) {
+  if (!rest?.routes) return "";
+  const lines = [
+    "### REST",
+    "",
+    `A closed loop of ${rest.concurrency} keep-alive connections for ${rest.seconds} s per route (after 0.5 s of warm-up), all as one user who owns ${rest.sessions_listed} sessions. The session view is answered by the session's object (one RPC); my-sessions is one D1 query; health touches neither.`,
+    "",
+    head(["route", "requests/s", "p50 ms", "p99 ms", "errors", "server CPU ms/request", "÷ health"]),
+  ];
+  const health = rest.routes.health?.requests_per_s;
+  for (const [key, run] of Object.entries(rest.routes)) {
+    lines.push(
+      row([
+        `${key} (\`${run.path}\`)`,
+        fmt(run.requests_per_s, 0),
+        fmt(run.latency.p50, 2),
+        fmt(run.latency.p99, 2),
+        run.errors,
+        fmt(run.server_cpu_ms_per_request, 3),
+        x(ratio(run.requests_per_s, health)),
+      ]),
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+function costSection(cost, runDate) {
+  if (!cost?.editing) return "";
+  const c = cost.editing;
+  const idle = cost.idle;
+  const lines = [
+    "### Cost",
+    "",
+    `A Band Practice session (auto-recording, auto-save every ${c.auto_save_interval_s} s) with ${c.people} people connected, all typing ${c.rate_per_editor} characters a second for ${fmt(c.duration_s, 0)} s: ${c.ops} edit ops. Recording: ${c.recording.note}. Counted inside the service's counted copy (\`bench/counted/entry.mjs\`: the object's SQL cursors' \`rowsWritten\`/\`rowsRead\`, D1 result \`meta\`, R2 calls) and, for R2, also as new files in the local bucket (${c.totals.r2_files_created} in the window). "Per hour" scales the window to an hour of the same session at the same typing rate (${fmt(c.per_hour.ops, 0)} ops/hour, a busy rehearsal).`,
+    "",
+    head([
+      "",
+      "object rows written",
+      "object SQL statements",
+      "object rows read",
+      "D1 write batches",
+      "D1 rows written",
+      "R2 Class A",
+      "R2 Class B",
+      "WS messages in",
+      "USD",
+    ]),
+  ];
+  for (const [label, per] of [
+    ["per 1,000 edit ops", c.per_1000_ops],
+    ["per hour of this session", c.per_hour],
+  ]) {
+    lines.push(
+      row([
+        label,
+        fmt(per.do_rows_written, 1),
+        fmt(per.do_sql_statements, 0),
+        fmt(per.do_rows_read, 0),
+        fmt(per.d1_batches, 2),
+        fmt(per.d1_rows_written, 1),
+        fmt(per.r2_class_a, 2),
+        fmt(per.r2_class_b, 2),
+        fmt(per.ws_messages, 0),
+        `$${per.usd}`,
+      ]),
+    );
+  }
+  lines.push(
+    "",
+    `Prices (Workers Paid, beyond the included amounts; ${PRICES.source.map((url) => `<${url}>`).join(", ")}; ${PRICES.as_of}; applied to this run of ${String(runDate ?? "").slice(0, 10)}): Durable Object requests $${PRICES.do_request_per_million}/million with incoming WebSocket messages counted ${PRICES.do_websocket_messages_per_request}:1; SQLite storage rows written $${PRICES.do_rows_written_per_million}/million, rows read $${PRICES.do_rows_read_per_million}/million; D1 rows written $${PRICES.d1_rows_written_per_million}/million, rows read $${PRICES.d1_rows_read_per_million}/million; R2 Class A $${PRICES.r2_class_a_per_million}/million, Class B $${PRICES.r2_class_b_per_million}/million. Duration (GB-s) is left out: an object with open hibernatable sockets is billed for duration only while it runs, which the CPU figures above bound. Storage (GB-month) is left out too.`,
+    "",
+    "SQL statements the object ran per edit op, by kind and table (those under 0.005 per op left out):",
+    "",
+    head(["statement", "per op"]),
+    ...Object.entries(c.statements_by_kind)
+      .filter(([, count]) => count / c.ops >= 0.005)
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, count]) => row([`\`${kind}\``, fmt(count / c.ops, 2)])),
+    "",
+  );
+  if (idle) {
+    lines.push(
+      "### Idle session and hibernation",
+      "",
+      `A fresh ${idle.people}-person session with every member connected and nobody typing, watched for ${idle.window_s} s: ${idle.statements} SQL statements, ${idle.alarms_run} alarms run, ${idle.alarms_set} alarms set, ${idle.ws_messages} messages, ${fmt(idle.workerd_cpu_s, 2)} s of workerd CPU. Then one message: ${idle.note}. ${idle.hibernated ? "No timer keeps the object awake." : "**The object did not hibernate.**"}`,
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+function memorySection(mem) {
+  if (!mem) return "";
+  return [
+    "### Memory",
+    "",
+    `Resident memory (\`VmRSS\` from \`/proc\`) of the user workerd (the one process that runs the service's Worker and objects, the relay and the counted copy): ${fmt(mem.workerd_idle_mib, 1)} MiB idle after start, ${fmt(mem.ours_connected_mib, 1)} MiB with the join storm's sessions all connected. Per live session with 4 clients: **${fmt(mem.ours_per_live_session_mib, 2)} MiB** against the idle worker (objects and sockets), ${fmt(mem.ours_sockets_per_session_mib, 2)} MiB for the sockets alone (the objects were already loaded by their setup). The relay's rooms cost ${fmt(mem.relay_per_live_room_mib, 3)} MiB each; Hocuspocus ${fmt(mem.hocuspocus_per_live_document_mib, 3)} MiB per document (its process: ${fmt(mem.hocuspocus_idle_mib, 0)} MiB idle). V8 returns memory lazily, so these are upper-bound deltas of one run.`,
+    "",
+  ].join("\n");
+}
+
+/** Where each statement the object runs per op comes from in the service's code. */
+const SOURCES = {
+  "INSERT ops": "the op itself, stored before the ack (`handleOp`)",
+  "SELECT ops": "the duplicate check on `(client_id, seq)` and `opsSince(baseRev)` for the rebase (`handleOp`)",
+  "SELECT participants": "`member()`: the author's participant row, for the edit permission (`handleOp`)",
+  "SELECT document": "`documentRow()` for the oldest kept revision (`handleOp`)",
+  "SELECT session":
+    "`requireSession()` / `sessionOrNull()`: the session row and its JSON columns, read and parsed again",
+  "INSERT recording_events": "the op as a recording event (`capture`)",
+  "UPDATE recordings": "the recording's `events_count`, bumped per event (`capture`)",
+  "SELECT recording_events":
+    "`flushRecordingIfFull`: `count(*)` over the buffered events, which grows up to 1,000 rows",
+  "SELECT recordings": "the running recording, looked up per op",
+  "SELECT meta": "`armAlarm` recomputing deadlines (outbox retry)",
+  "SELECT activities": "`armAlarm` recomputing deadlines (activity flush)",
+  "UPDATE document": "the checkpoint of the text every 100 ops",
+  "UPDATE session": "`touch()`: `last_activity_at`, at most once a minute",
+};
+
+function gapSection(r) {
+  const sat = r.scenarios.saturation;
+  const cost = r.scenarios.cost?.editing;
+  if (!sat?.ours || !sat?.relay) return "";
+  const lines = ["## Where the gap to the relay comes from", ""];
+  const first = (key) => sat[key]?.steps?.[0];
+  const best = (key) =>
+    sat[key]?.steps?.reduce((top, step) => (top && top.ops_per_s >= step.ops_per_s ? top : step), null);
+  if (sat.relay_store) {
+    lines.push(
+      'The saturation run carries a fourth system for this: the same relay, but inserting every op into its SQLite table before acking it, as the contract requires of the service ("stores it before acknowledging it").',
+      "",
+      head(["", "1 editor: ops/s", "1 editor: CPU ms/op", "best step: ops/s", "best step: CPU ms/op"]),
+      ...["relay", "relay_store", "ours"].map((key) =>
+        row([
+          key,
+          fmt(first(key)?.ops_per_s, 0),
+          fmt(first(key)?.server_cpu_ms_per_op, 3),
+          `${fmt(best(key)?.ops_per_s, 0)} (${best(key)?.editors} editors)`,
+          fmt(best(key)?.server_cpu_ms_per_op, 3),
+        ]),
+      ),
+      "",
+      `- **The durable write before the ack.** One SQLite insert per op takes the bare relay from ${fmt(first("relay")?.ops_per_s, 0)} to ${fmt(first("relay_store")?.ops_per_s, 0)} ops/s with one editor (ratio ${x(ratio(first("relay_store")?.ops_per_s, first("relay")?.ops_per_s))}). The runtime's output gate holds each ack until the write is on disk, so a single editor waits one commit per op; with more editors in the room the runtime commits several ops at once and the rate climbs. No change in the service's own code can take this away short of acking before the write is durable, which the contract rules out. Against this ceiling ours reaches ${x(ratio(best("ours")?.ops_per_s, best("relay_store")?.ops_per_s))} of the relay-with-storage's best step (${x(ratio(first("ours")?.ops_per_s, first("relay_store")?.ops_per_s))} at one editor).`,
+      `- **The service's own work per op**: ${fmt(best("ours")?.server_cpu_ms_per_op, 3)} ms of workerd CPU per op at its best step against ${fmt(best("relay_store")?.server_cpu_ms_per_op, 3)} ms for the relay with storage and ${fmt(best("relay")?.server_cpu_ms_per_op, 3)} ms for the bare relay. With 2 cores shared by workerd and the load driver, CPU per op is what bounds a room once commits are batched.`,
+    );
+  }
+  const reh = r.scenarios.rehearsal;
+  if (reh?.ours && reh?.relay) {
+    lines.push(
+      `- **Latency at the rehearsal's load** is the same story: the median ack is ${fmt(reh.relay.ack.p50, 2)} ms on the bare relay${reh.relay_store ? `, ${fmt(reh.relay_store.ack.p50, 2)} ms once the relay stores each op` : ""} and ${fmt(reh.ours.ack.p50, 2)} ms on ours; the broadcast to the other clients leaves with the ack (the output gate holds both), so it carries the same commit. ${
+        reh.relay_store && reh.relay_store.broadcast.p99 > 2 * reh.relay.broadcast.p99
+          ? `The tails come with the durable write too: p99 broadcast ${fmt(reh.relay.broadcast.p99, 1)} ms on the bare relay, ${fmt(reh.relay_store.broadcast.p99, 1)} ms on the relay with storage, ${fmt(reh.ours.broadcast.p99, 1)} ms on ours and ${fmt(reh.hocuspocus?.broadcast.p99, 1)} ms on Hocuspocus (no storage): now and then a commit to this machine's shared disk stalls, and every op behind it waits.`
+          : "The tails (p99) on this shared machine follow the CPU taken by other work more than any one system."
+      }`,
+    );
+  }
+  const storm = r.scenarios.join_storm;
+  if (storm?.ours && storm?.ours_ticket) {
+    const busy = storm.ours_ticket.server_cpu_s / Math.max(0.001, (storm.ours_ticket.all_welcomed_ms ?? 0) / 1000);
+    lines.push(
+      `- **The ticket path of the join storm** (${fmt(storm.ours_ticket.all_welcomed_ms, 0)} ms for ${storm.ours_ticket.clients} clients against ${fmt(storm.ours.all_welcomed_ms, 0)} ms with bearer sockets) makes two requests per client instead of one (\`POST /ticket\` asks the object \`connectionCheck\` over RPC and signs a JWT; the upgrade verifies it), and the object writes each ticket id to \`used_tickets\` before the welcome can leave (single use), one durable write per connection. workerd used ${fmt(storm.ours_ticket.server_cpu_s, 2)} s of CPU over the ticket storm and ${fmt(storm.ours.server_cpu_s, 2)} s over the bearer one, ${busy < 0.6 ? "so most of the storm is spent waiting (on those commits and on one Node driver opening every connection), not computing" : "so the storm is bound by workerd's one thread: the time is CPU"}.`,
+    );
+  }
+  if (cost) {
+    const perOp = Object.fromEntries(
+      Object.entries(cost.statements_by_kind).map(([kind, count]) => [kind, count / cost.ops]),
+    );
+    const every = Object.entries(perOp)
+      .filter(([, count]) => count >= 0.5)
+      .sort((a, b) => b[1] - a[1]);
+    const rowsShare = (cost.per_hour.do_rows_written * PRICES.do_rows_written_per_million) / 1e6 / cost.per_hour.usd;
+    lines.push(
+      `- **Statements per op.** In the counted copy every edit op (recording on) ran ${fmt(cost.totals.do_sql_statements / cost.ops, 1)} SQL statements in the object, wrote ${fmt(cost.totals.do_rows_written / cost.ops, 2)} rows and read ${fmt(cost.totals.do_rows_read / cost.ops, 0)}. The ones that ran on (nearly) every op, from \`src/room/session-room.ts\` as it stood when the run started:`,
+      "",
+      head(["statement", "per op", "where it comes from"]),
+      ...every.map(([kind, count]) => row([`\`${kind}\``, fmt(count, 2), SOURCES[kind] ?? ""])),
+      "",
+      `  Rows written count index entries and \`sqlite_sequence\` too; they make ${fmt(rowsShare * 100, 0)}% of the ${fmt(cost.per_hour.usd, 2)} USD an hour of this session costs. Statements that ran only now and then (alarms, the outbox, checkpoints) are in the cost section.`,
+      "- **Per socket per broadcast**, `broadcastExcept` calls `deserializeAttachment()` on every socket to skip closed ones (a structured-clone read of each socket's state for each op sent to the room), and `webSocketMessage` re-serializes the sender's attachment after every message for its token bucket.",
+      "",
+      `What would close most of the remaining CPU gap, none of it applied here (the benchmark does not change \`src/\`): ${[
+        perOp["SELECT participants"] >= 0.5
+          ? "keep each connected user's role in memory (the object is the only writer of its participants and can refresh it on a role change) instead of reading the participant row per op"
+          : null,
+        perOp["SELECT document"] >= 0.5 || perOp["SELECT ops"] >= 1.5
+          ? "keep the oldest kept revision in memory and skip the rebase query when the op is based on the current revision"
+          : null,
+        perOp["SELECT recording_events"] >= 0.5
+          ? "count the buffered recording events in memory instead of `count(*)` per op"
+          : null,
+        perOp["UPDATE recordings"] >= 0.5
+          ? "derive a recording's `events_count` when a chunk is flushed instead of updating it per op (one row written per op less)"
+          : null,
+        perOp["SELECT session"] >= 0.5 ? "keep the parsed session row in memory between messages" : null,
+        perOp["SELECT meta"] >= 0.5
+          ? "move only the deadlines an op can change instead of recomputing every alarm deadline per op"
+          : null,
+        "keep the set of live sockets in memory, refreshed in `webSocketClose`, instead of deserializing every attachment per broadcast",
+      ]
+        .filter(Boolean)
+        .join("; ")}.`,
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+function methodSection(r) {
+  return [
+    "## How it is measured",
+    "",
+    "- **One workerd.** `wrangler dev` serves three Workers in one workerd: the service, the bare relay (`bench/relay/`: a Durable Object that accepts hibernatable sockets, numbers each op, acks its sender and sends it to everyone else; no OT, no storage, no checks) and a counted copy of the service for the cost figures (`bench/counted/entry.mjs`). It runs from a snapshot of the working tree taken at start (`src/`, `migrations/`, `wrangler.toml`), with local D1 migrations applied, state in a temporary `--persist-to` directory, `WRANGLER_SEND_METRICS=false`, `CLOUDFLARE_CF_FETCH_ENABLED=false` and `--var WS_MESSAGES_PER_SECOND:1000`, so the per-connection flood limit (40 a second by default) does not cap saturation.",
+    "- **No dev proxy.** `wrangler dev` puts a second workerd in front of the user workerd; its port only reaches the first Worker and doubles the runtime's work per message. The driver finds the user workerd's own entry socket from its listening ports and names the Worker with miniflare's `MF-Route-Override` header, so the service and the relay are reached the same way, without the hop production does not have.",
+    "- **Hocuspocus** (`bench/hocuspocus/`, its own npm project installed with `npm ci --prefix bench/hocuspocus` on first run) runs `@hocuspocus/server` " +
+      `${r.machine.hocuspocus ?? ""}` +
+      " (the 3.x line; 4.x needs Node 22) in its own Node process, documents in memory without a persistence extension, each starting from the same chord sheet. Its clients are `@hocuspocus/provider` with a `Y.Doc` each and awareness off (ours send no presence either); an ack is the server's `SyncStatus` for an update, a broadcast is the update applied at another client (matched by Yjs client id and clock).",
+    "- **The driver** (`bench/run.mjs`, `bench/lib/`, `bench/scenarios/`) is one Node process on the same 2 cores, with the `ws` client. Our clients run a real OT client (one op in flight, later keystrokes composed, remote ops transformed); the relay's clients do the same work minus the transform and are checked for every revision arriving once and in order. Server CPU comes from `/proc/<pid>/stat` of the user workerd and of the Hocuspocus process; the driver's own CPU is in `bench/results/latest.json`.",
+    "- **Noise.** The machine is shared; figures in one run are compared with each other (the ratios), scenarios alternate between the systems, and the load average and the CPU used by other work during the run are recorded above.",
+    "- The bench is not part of `npm test`.",
+    "",
+  ].join("\n");
+}
+
+function reproduceSection() {
+  return [
+    "## Reproduce",
+    "",
+    "```sh",
+    "npm ci                      # the project's own dependencies",
+    "npm run bench               # every scenario, about 7 minutes on 2 cores: table on stdout,",
+    "                            # bench/results/latest.json, bench/results/latency.svg and this file",
+    "npm run bench -- --quick    # a smoke run of every scenario with less load (bench/results/quick.json)",
+    "npm run bench -- --only=saturation,rest   # some scenarios (bench/results/partial.json)",
+    "npm run bench -- --keep     # keep the snapshot and its local state (path printed) for inspection",
+    "npm run bench -- --report   # rewrite the table, the chart and this file from bench/results/latest.json",
+    "```",
+    "",
+    "The first run installs `bench/hocuspocus` from its lockfile. Everything listens on 127.0.0.1; nothing needs a Cloudflare account or the network beyond that install.",
+    "",
+  ].join("\n");
+}
+
+export function markdown(results, rows) {
+  const s = results.scenarios;
+  return [
+    "# Benchmarks",
+    "",
+    "How fast and how cheaply one session does its job, side by side in one run with the runtime's ceiling (a bare broadcast relay Durable Object in the same workerd) and with Hocuspocus (Yjs on Node), the collaboration server people pick instead. Every figure below comes from the run recorded in [`bench/results/latest.json`](../bench/results/latest.json); `npm run bench` rewrites this file.",
+    "",
+    targetsSection(rows),
+    ratiosSection(results),
+    "![Rehearsal latency distributions and saturation curves](../bench/results/latency.svg)",
+    "",
+    gapSection(results),
+    "## Scenarios",
+    "",
+    rehearsalSection(s.rehearsal),
+    saturationSection(s.saturation),
+    stormSection(s.join_storm, results.plan),
+    restSection(s.rest),
+    costSection(s.cost, results.started_at),
+    memorySection(results.memory),
+    machineSection(results),
+    methodSection(results),
+    reproduceSection(),
+    Object.keys(results.failures ?? {}).length
+      ? `## Scenarios that failed in this run\n\n${Object.entries(results.failures)
+          .map(([name, message]) => `- ${name}: ${message.split("\n")[0]}`)
+          .join("\n")}\n`
+      : "",
+  ].join("\n");
+}
