@@ -29,8 +29,28 @@ function remoteKeySet(url: string): JWTVerifyGetKey {
 
 const encoder = new TextEncoder();
 
+/**
+ * Tokens verified recently by this isolate, with who they name: a client sends the same token on every request,
+ * and checking its signature each time is most of a small request's work. An entry lives at most a minute and
+ * never past the token's own expiry; the key includes the verification settings.
+ */
+const verified = new Map<string, { actor: Actor; until: number }>();
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_LIMIT = 10_000;
+
 /** Verifies a bearer token and returns who it names; throws TokenError for anything not acceptable. */
 export async function verifyToken(token: string, config: Secrets): Promise<Actor> {
+  const key = [token, config.JWT_SECRET, config.JWT_JWKS_URL, config.JWT_ISSUER, config.JWT_AUDIENCE].join("\u0000");
+  const now = Date.now();
+  const known = verified.get(key);
+  if (known && known.until > now) return known.actor;
+  const { actor, expiresAt } = await verifySignature(token, config);
+  if (verified.size >= VERIFIED_LIMIT) verified.clear();
+  verified.set(key, { actor, until: Math.min(now + VERIFIED_TTL_MS, expiresAt) });
+  return actor;
+}
+
+async function verifySignature(token: string, config: Secrets): Promise<{ actor: Actor; expiresAt: number }> {
   let algorithm: string | undefined;
   try {
     algorithm = decodeProtectedHeader(token).alg;
@@ -64,7 +84,7 @@ export async function verifyToken(token: string, config: Secrets): Promise<Actor
     if (error instanceof joseErrors.JOSEError) throw new TokenError("The token is invalid");
     throw error;
   }
-  return actorFromClaims(payload);
+  return { actor: actorFromClaims(payload), expiresAt: (payload.exp ?? 0) * 1000 };
 }
 
 /** `sub`, or ChordMe's numeric `user_id`, names the user; `roles` containing "admin" makes an admin. */
