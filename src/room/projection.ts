@@ -2,7 +2,7 @@
  * The D1 projection of one session: the object writes it through its outbox, so "my sessions", public listings
  * and cleanup sweeps are single queries. A delivery writes whole rows, so repeating one is harmless.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { database } from "../db/client";
 import { sessionInvitations, sessionParticipants, sessions, songs } from "../db/schema";
 import type { InvitationRow, ParticipantRow, SessionRow } from "./rows";
@@ -30,42 +30,18 @@ export type ProjectionWriter = (db: D1Database, snapshot: ProjectionSnapshot) =>
 export const writeProjection: ProjectionWriter = async (d1, snapshot) => {
   const db = database(d1);
   const { session } = snapshot;
-  const row = {
-    id: session.id,
-    song_id: session.song_id,
-    template_id: session.template_id,
-    owner_id: session.owner_id,
-    name: session.name,
-    description: session.description,
-    access_mode: session.access_mode,
-    status: session.status,
-    max_participants: session.max_participants,
-    participant_count: session.participant_count,
-    online_count: session.online_count,
-    is_recording: session.is_recording,
-    default_role: session.default_role,
-    permissions: session.permissions,
-    settings: session.settings,
-    created_at: session.created_at,
-    updated_at: session.updated_at,
-    started_at: session.started_at,
-    ended_at: session.ended_at,
-    last_activity_at: session.last_activity_at,
-    idle_deadline_at: session.idle_deadline_at,
-    archive_due_at: session.archive_due_at,
-    archive_key: session.archive_key,
-    activity_count: session.activity_count,
-    version: session.version,
-  };
+  // The projection carries exactly the D1 row; every column but the key is replaced on conflict.
+  const row: typeof sessions.$inferInsert = session;
+
   const upsertSession = db
     .insert(sessions)
     .values(row)
     .onConflictDoUpdate({
       target: sessions.id,
       set: Object.fromEntries(
-        Object.keys(row)
-          .filter((key) => key !== "id")
-          .map((key) => [key, sql.raw(`excluded.${key}`)]),
+        Object.values(getTableColumns(sessions))
+          .filter((column) => column.name !== "id")
+          .map((column) => [column.name, sql.raw(`excluded.${column.name}`)]),
       ),
       setWhere: sql`excluded.version >= ${sessions.version}`,
     });
