@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OtClient, OtClientError, type OutgoingOp } from "../src/client/ot-client";
 import {
+  applyChecked,
   applyOp,
   checkOpAgainst,
   codePointLength,
@@ -9,6 +10,7 @@ import {
   MAX_DOCUMENT_CHARS,
   MAX_INSERT_CHARS,
   MAX_OP_COMPONENTS,
+  measure,
   parseOp,
   rebase,
   type TextOp,
@@ -237,6 +239,50 @@ describe("checkOpAgainst", () => {
     expect(checkOpAgainst(oversize, [{ d: 3 }, "b"])).toBeNull();
     expect(checkOpAgainst(oversize, [MAX_DOCUMENT_CHARS + 2, { d: 3 }])).toBeNull();
     expect(checkOpAgainst(oversize, ["b"])?.code).toBe("DOCUMENT_TOO_LARGE");
+  });
+});
+
+describe("applyChecked", () => {
+  const character = fc.constantFrom("a", "b", " ", "é", "中", "😀", "👩");
+  const text = fc.array(character, { maxLength: 12 }).map((chars) => chars.join(""));
+  const component = fc.oneof(
+    fc.integer({ min: 1, max: 6 }),
+    text.filter((inserted) => inserted.length > 0),
+    fc.record({ d: fc.integer({ min: 1, max: 4 }) }),
+    fc.record({ d: text.filter((deleted) => deleted.length > 0) }),
+  );
+
+  it("agrees with checkOpAgainst and ot-text-unicode on every text, with or without surrogate pairs", () => {
+    fc.assert(
+      fc.property(text, fc.array(component, { maxLength: 6 }), (doc, raw) => {
+        const parsed = parseOp(raw);
+        if (!parsed.ok) return;
+        const result = applyChecked(measure(doc), parsed.op);
+        const problem = checkOpAgainst(doc, parsed.op);
+        if (problem) {
+          expect(result).toMatchObject({ ok: false, code: problem.code });
+          return;
+        }
+        const expected = applyOp(doc, parsed.op);
+        expect(result).toEqual({ ok: true, text: { ...measure(expected), bmp: result.ok && result.text.bmp } });
+        // "bmp" may only be claimed for a text that has no surrogate pairs.
+        if (result.ok && result.text.bmp) expect(measure(expected).bmp).toBe(true);
+      }),
+      { seed: 8, numRuns: 2000 },
+    );
+  });
+
+  it("takes the index path only while the text has no surrogate pairs", () => {
+    const plain = measure("Am  G");
+    expect(plain).toEqual({ content: "Am  G", length: 5, bmp: true });
+    const withEmoji = applyChecked(plain, [3, "😀"]);
+    expect(withEmoji).toEqual({ ok: true, text: { content: "Am 😀 G", length: 6, bmp: false } });
+    if (!withEmoji.ok) return;
+    expect(applyChecked(withEmoji.text, [4, "x"])).toEqual({
+      ok: true,
+      text: { content: "Am 😀x G", length: 7, bmp: false },
+    });
+    expect(applyChecked(plain, [6, "x"])).toMatchObject({ ok: false, code: "INVALID_OP" });
   });
 });
 

@@ -106,35 +106,103 @@ function advance(text: string, index: number, count: number): number {
 }
 
 /**
+ * A text with what the op checks need to know about it, kept next to it so that a long document is not scanned
+ * from the start for every op.
+ */
+export interface MeasuredText {
+  content: string;
+  /** Length in code points. */
+  length: number;
+  /** No surrogate pairs: code point positions are string indexes. False only means "not known". */
+  bmp: boolean;
+}
+
+export function measure(content: string): MeasuredText {
+  const length = codePointLength(content);
+  return { content, length, bmp: length === content.length };
+}
+
+type OpFit =
+  | { ok: true; length: number; bmp: boolean }
+  | ({ ok: false } & OtError<"INVALID_OP" | "DOCUMENT_TOO_LARGE">);
+
+/**
  * Checks a parsed op against the text it will be applied to: it must stay inside the text, a delete that names
  * its text must name what is there, and it may not grow the document past MAX_DOCUMENT_CHARS. A document that
  * is already larger may still shrink, so it never becomes impossible to edit.
  */
-export function checkOpAgainst(doc: string, op: TextOp): OtError<"INVALID_OP" | "DOCUMENT_TOO_LARGE"> | null {
-  const docLength = codePointLength(doc);
+function opFit(text: MeasuredText, op: TextOp): OpFit {
+  const doc = text.content;
+  const skip = text.bmp
+    ? (index: number, count: number) => (index + count <= doc.length ? index + count : -1)
+    : (index: number, count: number) => advance(doc, index, count);
   let index = 0;
-  let resultLength = docLength;
+  let resultLength = text.length;
+  let bmp = text.bmp;
   for (const component of op) {
     if (typeof component === "number") {
-      index = advance(doc, index, component);
+      index = skip(index, component);
     } else if (typeof component === "string") {
-      resultLength += codePointLength(component);
+      const length = codePointLength(component);
+      resultLength += length;
+      bmp &&= length === component.length;
     } else if (typeof component.d === "number") {
-      index = advance(doc, index, component.d);
+      index = skip(index, component.d);
       resultLength -= component.d;
     } else {
       if (!doc.startsWith(component.d, index)) {
-        return { code: "INVALID_OP", message: "A delete does not match the text at its position" };
+        return { ok: false, code: "INVALID_OP", message: "A delete does not match the text at its position" };
       }
       index += component.d.length;
       resultLength -= codePointLength(component.d);
     }
-    if (index < 0) return { code: "INVALID_OP", message: "The op reaches past the end of the document" };
+    if (index < 0) return { ok: false, code: "INVALID_OP", message: "The op reaches past the end of the document" };
   }
-  if (resultLength > MAX_DOCUMENT_CHARS && resultLength > docLength) {
-    return { code: "DOCUMENT_TOO_LARGE", message: `The document may hold at most ${MAX_DOCUMENT_CHARS} characters` };
+  if (resultLength > MAX_DOCUMENT_CHARS && resultLength > text.length) {
+    return {
+      ok: false,
+      code: "DOCUMENT_TOO_LARGE",
+      message: `The document may hold at most ${MAX_DOCUMENT_CHARS} characters`,
+    };
   }
-  return null;
+  return { ok: true, length: resultLength, bmp };
+}
+
+export function checkOpAgainst(doc: string, op: TextOp): OtError<"INVALID_OP" | "DOCUMENT_TOO_LARGE"> | null {
+  const result = opFit(measure(doc), op);
+  return result.ok ? null : { code: result.code, message: result.message };
+}
+
+/**
+ * Checks an op against a measured text and applies it. Where the text has no surrogate pairs the op's positions
+ * are string indexes and the text is cut and joined directly; otherwise ot-text-unicode walks it.
+ */
+export function applyChecked(
+  text: MeasuredText,
+  op: TextOp,
+): { ok: true; text: MeasuredText } | ({ ok: false } & OtError<"INVALID_OP" | "DOCUMENT_TOO_LARGE">) {
+  const result = opFit(text, op);
+  if (!result.ok) return result;
+  const content = text.bmp ? spliceIndexes(text.content, op) : textType.apply(text.content, op);
+  return { ok: true, text: { content, length: result.length, bmp: result.bmp } };
+}
+
+/** Applies an op whose positions are string indexes (a text without surrogate pairs) and that fits the text. */
+function spliceIndexes(doc: string, op: TextOp): string {
+  const parts: string[] = [];
+  let index = 0;
+  for (const component of op) {
+    if (typeof component === "number") {
+      parts.push(doc.slice(index, index + component));
+      index += component;
+    } else if (typeof component === "string") {
+      parts.push(component);
+    } else {
+      index += typeof component.d === "number" ? component.d : component.d.length;
+    }
+  }
+  parts.push(doc.slice(index));
+  return parts.join("");
 }
 
 /**

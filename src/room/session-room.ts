@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { displayName } from "../db/users";
 import { type Health, healthOf } from "../domain/health";
 import { decideJoin } from "../domain/membership";
-import { applyOp, checkOpAgainst, parseOp, rebase, type TextOp } from "../domain/ot";
+import { applyChecked, applyOp, type MeasuredText, measure, parseOp, rebase, type TextOp } from "../domain/ot";
 import { colorFor } from "../domain/participants";
 import {
   type AssignableRole,
@@ -96,7 +96,17 @@ interface SocketState {
   presence: { cursor: { anchor: number; head: number } | null; status: PresenceStatus; sent_at: number };
 }
 
+interface LoggedOp {
+  rev: number;
+  op: TextOp;
+  user_id: string;
+  client_id: string;
+  seq: number;
+}
+
 const MAX_CONNECTIONS = 100;
+/** How many of the latest ops stay parsed in memory. */
+const RECENT_OPS_KEPT = 512;
 /** Comments sent with the welcome. */
 const RECENT_COMMENTS = 200;
 const MAX_CONNECTIONS_PER_USER = 8;
@@ -131,7 +141,13 @@ export class SessionRoom extends DurableObject<Bindings> {
   private delivery: Promise<void> = Promise.resolve();
   private readonly queues = new Map<string, Promise<void>>();
   /** The live document; rebuilt from the last checkpoint and the op log after a restart. */
-  private liveDocument: { rev: number; content: string } | null = null;
+  private liveDocument: ({ rev: number } & MeasuredText) | null = null;
+  /** The latest ops, parsed, so that a rebase or a reconnect's catch-up rarely reads the log: the ops after `from`. */
+  private recentOps: { from: number; ops: LoggedOp[] } | null = null;
+  /** The highest seq stored for each client seen since the object woke; a higher seq cannot be a resend. */
+  private readonly latestSeq = new Map<string, number>();
+  /** Each socket's state while the object is awake (the attachment keeps it across hibernation); null once gone. */
+  private readonly socketStates = new WeakMap<WebSocket, SocketState | null>();
   /** Participant rows by user id, read once per change (every op asks for its author's role). */
   private readonly memberCache = new Map<string, ParticipantRow | null>();
   /** Events of the active recording waiting in SQLite for R2; undefined until counted. */
@@ -680,7 +696,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       strikes: 0,
       presence: { cursor: null, status: "active", sent_at: 0 },
     };
-    server.serializeAttachment(state);
+    this.keepSocketState(server, state);
     this.send(server, this.welcome(actor.userId, clientId, sinceRevText === "" ? null : Number(sinceRevText)));
     this.broadcastExcept(server, {
       type: "presence",
@@ -697,7 +713,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   override async webSocketMessage(socket: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    const state = socket.deserializeAttachment() as SocketState | null;
+    const state = this.socketState(socket);
     if (!state) return;
     const size = typeof raw === "string" ? raw.length * 2 : raw.byteLength;
     if (
@@ -707,9 +723,9 @@ export class SessionRoom extends DurableObject<Bindings> {
       socket.close(CLOSE.tooBig, "Messages are limited to 64 KiB");
       return;
     }
+    // The token bucket lives in memory only: after hibernation (ten quiet seconds at least) it would be full anyway.
     if (!this.takeToken(state)) {
       state.strikes += 1;
-      socket.serializeAttachment(state);
       if (state.strikes >= MAX_STRIKES) {
         socket.close(CLOSE.rateLimited, "Too many messages");
       } else {
@@ -723,7 +739,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     state.strikes = 0;
     const message = parseClientMessage(raw);
     if ("error" in message) {
-      socket.serializeAttachment(state);
       this.send(socket, { type: "error", code: "INVALID_MESSAGE", message: message.error });
       return;
     }
@@ -733,9 +748,23 @@ export class SessionRoom extends DurableObject<Bindings> {
       if (!(error instanceof RoomFailure)) throw error;
       const seq = message.type === "op" ? { seq: message.seq } : {};
       this.send(socket, { type: "error", code: error.error.code, message: error.error.message, ...seq });
-    } finally {
-      socket.serializeAttachment(state);
     }
+  }
+
+  /** A socket's state, read from its attachment once per wake; null for a socket that closed or was refused. */
+  private socketState(socket: WebSocket): SocketState | null {
+    let state = this.socketStates.get(socket);
+    if (state === undefined) {
+      state = socket.deserializeAttachment() as SocketState | null;
+      this.socketStates.set(socket, state);
+    }
+    return state;
+  }
+
+  /** Keeps a socket's state in memory and in its attachment, which is what survives hibernation. */
+  private keepSocketState(socket: WebSocket, state: SocketState | null): void {
+    this.socketStates.set(socket, state);
+    socket.serializeAttachment(state);
   }
 
   override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
@@ -773,11 +802,9 @@ export class SessionRoom extends DurableObject<Bindings> {
     const session = this.requireSession();
     const denial = authorize(session, this.member(state.user_id), "edit");
     if (denial) refuse(403, "FORBIDDEN", denial.message);
-    const applied = this.sql
-      .exec<{ rev: number }>("SELECT rev FROM ops WHERE client_id = ? AND seq = ?", state.client_id, seq)
-      .toArray()[0];
-    if (applied) {
-      this.send(socket, { type: "ack", seq, rev: applied.rev });
+    const applied = this.appliedRev(state.client_id, seq);
+    if (applied !== null) {
+      this.send(socket, { type: "ack", seq, rev: applied });
       return;
     }
     const parsed = parseOp(rawOp);
@@ -792,14 +819,13 @@ export class SessionRoom extends DurableObject<Bindings> {
     }
     const op = rebase(
       parsed.op,
-      concurrent.map((row) => JSON.parse(row.op) as TextOp),
+      concurrent.map((logged) => logged.op),
     );
-    const problem = checkOpAgainst(document.content, op);
-    if (problem) refuse(400, problem.code, problem.message);
-    const content = applyOp(document.content, op);
+    const result = applyChecked(document, op);
+    if (!result.ok) refuse(400, result.code, result.message);
     const rev = document.rev + 1;
     const now = this.now();
-    this.transaction(() => {
+    const store = () => {
       this.sql.exec(
         "INSERT INTO ops (rev, client_id, seq, user_id, op, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         rev,
@@ -810,10 +836,14 @@ export class SessionRoom extends DurableObject<Bindings> {
         now,
       );
       if (rev % CHECKPOINT_EVERY === 0)
-        this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", rev, content);
+        this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", rev, result.text.content);
       this.capture("op", state.user_id, { rev, op });
-    });
-    this.liveDocument = { rev, content };
+    };
+    // One insert is atomic by itself; a checkpoint or a recording event must land together with it.
+    if (rev % CHECKPOINT_EVERY === 0 || this.activeRecording()) this.transaction(store);
+    else store();
+    this.liveDocument = { rev, ...result.text };
+    this.rememberOp({ rev, op, user_id: state.user_id, client_id: state.client_id, seq });
     this.noteSocketActivity();
     this.send(socket, { type: "ack", seq, rev });
     this.broadcastExcept(socket, { type: "op", rev, op, user_id: state.user_id });
@@ -823,13 +853,49 @@ export class SessionRoom extends DurableObject<Bindings> {
     if (this.armedFor == null || this.armedFor > nearest) this.armAlarm();
   }
 
-  private opsSince(rev: number): { rev: number; op: string; user_id: string; client_id: string; seq: number }[] {
+  /** The revision an op from this client with this seq was stored at, or null when it is new. */
+  private appliedRev(clientId: string, seq: number): number | null {
+    const latest = this.latestSeq.get(clientId);
+    if (latest !== undefined && seq > latest) return null;
+    const row = this.sql
+      .exec<{ rev: number | null; latest: number | null }>(
+        `SELECT (SELECT rev FROM ops WHERE client_id = ? AND seq = ?) AS rev,
+                (SELECT MAX(seq) FROM ops WHERE client_id = ?) AS latest`,
+        clientId,
+        seq,
+        clientId,
+      )
+      .one();
+    this.latestSeq.set(clientId, row.latest ?? Number.NEGATIVE_INFINITY);
+    return row.rev;
+  }
+
+  private rememberOp(logged: LoggedOp): void {
+    this.latestSeq.set(logged.client_id, Math.max(this.latestSeq.get(logged.client_id) ?? logged.seq, logged.seq));
+    const recent = this.recentOps;
+    if (!recent || recent.from + recent.ops.length !== logged.rev - 1) {
+      this.recentOps = { from: logged.rev - 1, ops: [logged] };
+      return;
+    }
+    recent.ops.push(logged);
+    if (recent.ops.length > RECENT_OPS_KEPT) {
+      const dropped = recent.ops.length - RECENT_OPS_KEPT / 2;
+      recent.ops.splice(0, dropped);
+      recent.from += dropped;
+    }
+  }
+
+  /** The ops stored after revision `rev`, oldest first: from memory when they are recent, else from the log. */
+  private opsSince(rev: number): LoggedOp[] {
+    const recent = this.recentOps;
+    if (recent && rev >= recent.from) return recent.ops.slice(rev - recent.from);
     return this.sql
       .exec<{ rev: number; op: string; user_id: string; client_id: string; seq: number }>(
         "SELECT rev, op, user_id, client_id, seq FROM ops WHERE rev > ? ORDER BY rev",
         rev,
       )
-      .toArray();
+      .toArray()
+      .map((row) => ({ ...row, op: JSON.parse(row.op) as TextOp }));
   }
 
   private handlePresence(
@@ -842,6 +908,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     const now = this.clock();
     if (now - state.presence.sent_at < PRESENCE_MIN_INTERVAL_MS) return;
     state.presence = { cursor, status, sent_at: now };
+    this.keepSocketState(socket, state);
     this.noteSocketActivity();
     if (now - (this.presenceSampledAt.get(state.user_id) ?? 0) >= PRESENCE_SAMPLE_MS && this.activeRecording()) {
       this.presenceSampledAt.set(state.user_id, now);
@@ -896,7 +963,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       } else {
         missed = rows.map((row) => ({
           rev: row.rev,
-          op: JSON.parse(row.op),
+          op: row.op,
           user_id: row.user_id,
           client_id: row.client_id,
           seq: row.seq,
@@ -936,7 +1003,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   private presenceStates(): PresenceState[] {
     const byUser = new Map<string, PresenceState>();
     for (const socket of this.ctx.getWebSockets()) {
-      const state = socket.deserializeAttachment() as SocketState | null;
+      const state = this.socketState(socket);
       if (!state) continue;
       const known = byUser.get(state.user_id);
       if (!known || state.presence.sent_at > 0) {
@@ -947,9 +1014,9 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   private socketGone(socket: WebSocket): void {
-    const state = socket.deserializeAttachment() as SocketState | null;
+    const state = this.socketState(socket);
     if (!state) return;
-    socket.serializeAttachment(null);
+    this.keepSocketState(socket, null);
     const now = this.clock();
     const seconds = Math.max(0, Math.round((now - state.connected_at) / 1000));
     this.writeParticipants(
@@ -960,7 +1027,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     );
     const stillOnline = this.ctx
       .getWebSockets(userTag(state.user_id))
-      .some((other) => other !== socket && other.deserializeAttachment());
+      .some((other) => other !== socket && this.socketState(other));
     if (!stillOnline) {
       this.broadcastExcept(socket, {
         type: "presence",
@@ -1018,7 +1085,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   protected broadcastExcept(except: WebSocket | null, message: ServerMessage): void {
     const text = JSON.stringify(message);
     for (const socket of this.ctx.getWebSockets()) {
-      if (socket === except || !socket.deserializeAttachment()) continue;
+      if (socket === except || !this.socketState(socket)) continue;
       try {
         socket.send(text);
       } catch {
@@ -1420,6 +1487,8 @@ export class SessionRoom extends DurableObject<Bindings> {
     this.sessionCache = undefined;
     this.memberCache.clear();
     this.liveDocument = null;
+    this.recentOps = null;
+    this.latestSeq.clear();
     this.recordingCache = undefined;
     this.armedFor = undefined;
     // An empty schema, so later calls find no session (the Worker then serves the archive).
@@ -1535,7 +1604,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   /** The text as it stands: the checkpoint plus every op after it. */
-  protected document(): { rev: number; content: string } {
+  protected document(): { rev: number } & MeasuredText {
     if (!this.liveDocument) {
       const checkpoint = this.documentRow();
       let content = checkpoint.content;
@@ -1547,7 +1616,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         content = applyOp(content, JSON.parse(row.op) as TextOp);
         rev = row.rev;
       }
-      this.liveDocument = { rev, content };
+      this.liveDocument = { rev, ...measure(content) };
     }
     return this.liveDocument;
   }
@@ -1560,8 +1629,8 @@ export class SessionRoom extends DurableObject<Bindings> {
   private onlineUsers(): Set<string> {
     const online = new Set<string>();
     for (const socket of this.ctx.getWebSockets()) {
-      const attachment = socket.deserializeAttachment() as { user_id?: string } | null;
-      if (attachment?.user_id) online.add(attachment.user_id);
+      const state = this.socketState(socket);
+      if (state) online.add(state.user_id);
     }
     return online;
   }
