@@ -47,6 +47,8 @@ try {
   const entry = list.find((t) => t.title?.includes(worker) || t.id?.includes(worker)) ?? list[0];
   console.error("inspector targets:", list.map((t) => t.title ?? t.id).join(", "), "→", entry.title ?? entry.id);
   const socket = new WebSocket(entry.webSocketDebuggerUrl ?? `ws://${inspector}/${entry.id}`);
+  socket.on("message", (data) => process.env.PROFILE_DEBUG && console.error("inspector:", String(data).slice(0, 200)));
+  console.error("inspector url:", entry.webSocketDebuggerUrl, entry.id);
   await new Promise((resolve, reject) => {
     socket.once("open", resolve);
     socket.once("error", reject);
@@ -71,9 +73,19 @@ try {
       socket.send(JSON.stringify({ id, method, params }));
     });
   // workerd answers the inspector from the isolate's thread, so the calls are made while a warm-up runs there.
-  const ready = Promise.all([call("Profiler.enable"), call("Profiler.setSamplingInterval", { interval: 100 })]);
+  let answered = false;
+  const ready = Promise.all([call("Profiler.enable"), call("Profiler.setSamplingInterval", { interval: 100 })]).then(
+    () => {
+      answered = true;
+    },
+  );
   await closedLoopStep(target, editors, { warmupS: 0.5, measureS: 1 });
-  await ready;
+  while (!answered) {
+    await fetch(`http://127.0.0.1:${workerd.port}/api/v1/health`, { headers: { "MF-Route-Override": worker } })
+      .then((response) => response.arrayBuffer())
+      .catch(() => {});
+    await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 50))]);
+  }
   await call("Profiler.start");
   const step = await closedLoopStep(target, editors, { warmupS: 0.5, measureS: seconds });
   const { result } = await call("Profiler.stop");

@@ -824,26 +824,15 @@ export class SessionRoom extends DurableObject<Bindings> {
     const result = applyChecked(document, op);
     if (!result.ok) refuse(400, result.code, result.message);
     const rev = document.rev + 1;
-    const now = this.now();
-    const store = () => {
-      this.sql.exec(
-        "INSERT INTO ops (rev, client_id, seq, user_id, op, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        rev,
-        state.client_id,
-        seq,
-        state.user_id,
-        JSON.stringify(op),
-        now,
-      );
-      if (rev % CHECKPOINT_EVERY === 0)
-        this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", rev, result.text.content);
-      this.capture("op", state.user_id, { rev, op });
-    };
+    const logged = { rev, op, user_id: state.user_id, client_id: state.client_id, seq };
     // One insert is atomic by itself; a checkpoint or a recording event must land together with it.
-    if (rev % CHECKPOINT_EVERY === 0 || this.activeRecording()) this.transaction(store);
-    else store();
+    if (rev % CHECKPOINT_EVERY === 0 || this.activeRecording()) {
+      this.transaction(() => this.storeOp(logged, result.text.content));
+    } else {
+      this.storeOp(logged, result.text.content);
+    }
     this.liveDocument = { rev, ...result.text };
-    this.rememberOp({ rev, op, user_id: state.user_id, client_id: state.client_id, seq });
+    this.rememberOp(logged);
     this.noteSocketActivity();
     this.send(socket, { type: "ack", seq, rev });
     this.broadcastExcept(socket, { type: "op", rev, op, user_id: state.user_id });
@@ -851,6 +840,21 @@ export class SessionRoom extends DurableObject<Bindings> {
     // An op can only bring a deadline as near as the next auto-save or recording flush.
     const nearest = this.clock() + Math.min(session.settings.auto_save_interval * 1000, RECORDING_FLUSH_DELAY_MS);
     if (this.armedFor == null || this.armedFor > nearest) this.armAlarm();
+  }
+
+  private storeOp(logged: LoggedOp, content: string): void {
+    this.sql.exec(
+      "INSERT INTO ops (rev, client_id, seq, user_id, op, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      logged.rev,
+      logged.client_id,
+      logged.seq,
+      logged.user_id,
+      JSON.stringify(logged.op),
+      this.now(),
+    );
+    if (logged.rev % CHECKPOINT_EVERY === 0)
+      this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", logged.rev, content);
+    this.capture("op", logged.user_id, { rev: logged.rev, op: logged.op });
   }
 
   /** The revision an op from this client with this seq was stored at, or null when it is new. */
