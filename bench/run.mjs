@@ -41,7 +41,13 @@ const PLAN = quick
         rounds: 2,
         targets: ["relay", "ours", "hocuspocus"],
       },
-      saturation: { steps: [1, 4, 16], warmupS: 0.5, measureS: 1.5, targets: ["relay", "ours", "hocuspocus"] },
+      saturation: {
+        steps: [1, 4, 16],
+        rounds: 1,
+        warmupS: 0.5,
+        measureS: 1.5,
+        targets: ["relay", "ours", "hocuspocus"],
+      },
       rest: { concurrency: 16, seconds: 2, sessions: 5 },
       idle: { people: 6, windowS: 12 },
       cost: { people: 6, rate: 5, durationS: 6 },
@@ -58,8 +64,9 @@ const PLAN = quick
       },
       saturation: {
         steps: [1, 2, 4, 8, 16],
-        warmupS: 1,
-        measureS: 4,
+        rounds: 2,
+        warmupS: 0.5,
+        measureS: 3,
         targets: ["relay", "relay_store", "ours", "hocuspocus"],
       },
       rest: { concurrency: 16, seconds: 6, sessions: 10 },
@@ -188,15 +195,23 @@ async function main() {
 
   await scenario(results, "saturation", workerd, async () => {
     // Steps interleaved across the systems, so a noisy neighbour hurts them alike.
-    const { steps, targets: keys, ...options } = PLAN.saturation;
-    const perTarget = Object.fromEntries(keys.map((key) => [key, []]));
-    for (const step of steps) {
-      for (const key of keys) {
-        perTarget[key].push(await closedLoopStep(targets[key], step, options));
-        await sleep(300);
+    const { steps, rounds, targets: keys, ...options } = PLAN.saturation;
+    const runs = Object.fromEntries(keys.map((key) => [key, steps.map(() => [])]));
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, step] of steps.entries()) {
+        for (const key of keys) {
+          runs[key][index].push(await closedLoopStep(targets[key], step, options));
+          await sleep(300);
+        }
       }
     }
-    return Object.fromEntries(keys.map((key) => [key, summarizeSteps(perTarget[key])]));
+    // Other work on a shared machine only ever takes rate away, so each step keeps its best clean round.
+    const bestOf = (tries) => {
+      const clean = tries.filter((step) => step.errors === 0);
+      const best = (clean.length ? clean : tries).reduce((top, step) => (step.ops_per_s > top.ops_per_s ? step : top));
+      return { ...best, rounds_ops_per_s: tries.map((step) => step.ops_per_s) };
+    };
+    return Object.fromEntries(keys.map((key) => [key, summarizeSteps(runs[key].map(bestOf))]));
   });
 
   await scenario(results, "rest", workerd, () => rest(targets.ours, PLAN.rest));
