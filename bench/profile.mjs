@@ -47,7 +47,6 @@ try {
   const entry = list.find((t) => t.title?.includes(worker) || t.id?.includes(worker)) ?? list[0];
   console.error("inspector targets:", list.map((t) => t.title ?? t.id).join(", "), "→", entry.title ?? entry.id);
   const socket = new WebSocket(entry.webSocketDebuggerUrl ?? `ws://${inspector}/${entry.id}`);
-  socket.on("message", (data) => process.env.PROFILE_DEBUG && console.error("inspector:", String(data).slice(0, 200)));
   console.error("inspector url:", entry.webSocketDebuggerUrl, entry.id);
   await new Promise((resolve, reject) => {
     socket.once("open", resolve);
@@ -57,6 +56,9 @@ try {
   const pending = new Map();
   socket.on("message", (data) => {
     const message = JSON.parse(String(data));
+    if (message.method === "Runtime.consoleAPICalled" && process.env.PROFILE_DEBUG) {
+      console.error("console:", message.params.args.map((a) => a.value ?? a.description).join(" "));
+    }
     if (message.id && pending.has(message.id)) {
       pending.get(message.id)(message);
       pending.delete(message.id);
@@ -74,11 +76,13 @@ try {
     });
   // workerd answers the inspector from the isolate's thread, so the calls are made while a warm-up runs there.
   let answered = false;
-  const ready = Promise.all([call("Profiler.enable"), call("Profiler.setSamplingInterval", { interval: 100 })]).then(
-    () => {
-      answered = true;
-    },
-  );
+  const ready = Promise.all([
+    call("Runtime.enable"),
+    call("Profiler.enable"),
+    call("Profiler.setSamplingInterval", { interval: 100 }),
+  ]).then(() => {
+    answered = true;
+  });
   await closedLoopStep(target, editors, { warmupS: 0.5, measureS: 1 });
   while (!answered) {
     await fetch(`http://127.0.0.1:${workerd.port}/api/v1/health`, { headers: { "MF-Route-Override": worker } })
