@@ -81,6 +81,14 @@ describe("recording a session", () => {
     expect(types.filter((type) => type === "role_changed")).toHaveLength(1);
     expect(types.indexOf("user_joined")).toBeLessThan(types.indexOf("op"));
     expect(types.indexOf("comment")).toBeLessThan(types.indexOf("role_changed"));
+    // Each event sits exactly between the ops it happened between.
+    const lastRevBefore = (type: string) =>
+      stream
+        .slice(0, types.indexOf(type))
+        .filter((event) => event.type === "op")
+        .at(-1)?.data.rev;
+    expect(lastRevBefore("comment")).toBe(3);
+    expect(lastRevBefore("role_changed")).toBe(7);
     for (let index = 1; index < stream.length; index += 1)
       expect(stream[index]!.t).toBeGreaterThanOrEqual(stream[index - 1]!.t);
     const ops = stream.filter((event) => event.type === "op");

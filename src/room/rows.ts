@@ -88,4 +88,8 @@ export interface RecordingRow {
   start_content: string;
   /** The status the manifest in R2 was last written with. */
   manifest_status: "recording" | "stopped" | null;
+  /** The ops up to this revision are in R2; the ones after it (up to stop_rev) are read from the op log. */
+  ops_flushed_rev: number;
+  /** The last revision a stopped recording covers; null while it runs. */
+  stop_rev: number | null;
 }

@@ -125,6 +125,16 @@ export const ROOM_MIGRATIONS: string[] = [
   ALTER TABLE recordings ADD COLUMN manifest_status TEXT;
   CREATE INDEX recording_events_by_recording ON recording_events (recording_id, id);
   `,
+  // A recording's ops are read from the op log when a chunk is written instead of being copied per op.
+  // ops_flushed_rev: the ops up to it are in R2 (or, for a recording older than this, among its events);
+  // stop_rev: the last op a stopped recording covers; rev: the text's revision an event followed.
+  `
+  ALTER TABLE recordings ADD COLUMN ops_flushed_rev INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE recordings ADD COLUMN stop_rev INTEGER;
+  ALTER TABLE recording_events ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+  UPDATE recordings SET ops_flushed_rev = COALESCE((SELECT MAX(rev) FROM ops), (SELECT rev FROM document WHERE id = 1), 0);
+  UPDATE recordings SET stop_rev = ops_flushed_rev WHERE status = 'stopped';
+  `,
 ];
 
 export function migrateRoom(sql: SqlStorage): void {

@@ -96,6 +96,14 @@ interface SocketState {
   presence: { cursor: { anchor: number; head: number } | null; status: PresenceStatus; sent_at: number };
 }
 
+/** A recording event on its way to R2: a buffered event (`event_id`) or an op from the log (`op_rev`). */
+interface UnflushedEvent {
+  t: number;
+  line: string;
+  event_id?: number;
+  op_rev?: number;
+}
+
 interface LoggedOp {
   rev: number;
   op: TextOp;
@@ -825,12 +833,11 @@ export class SessionRoom extends DurableObject<Bindings> {
     if (!result.ok) refuse(400, result.code, result.message);
     const rev = document.rev + 1;
     const logged = { rev, op, user_id: state.user_id, client_id: state.client_id, seq };
-    // One insert is atomic by itself; a checkpoint or a recording event must land together with it.
-    if (rev % CHECKPOINT_EVERY === 0 || this.activeRecording()) {
-      this.transaction(() => this.storeOp(logged, result.text.content));
-    } else {
-      this.storeOp(logged, result.text.content);
-    }
+    // One insert is atomic by itself; a checkpoint must land together with it.
+    if (rev % CHECKPOINT_EVERY === 0) this.transaction(() => this.storeOp(logged, result.text.content));
+    else this.storeOp(logged, result.text.content);
+    // A running recording takes the op from the log when it writes a chunk.
+    if (this.bufferedEvents !== undefined && this.activeRecording()) this.bufferedEvents += 1;
     this.liveDocument = { rev, ...result.text };
     this.rememberOp(logged);
     this.noteSocketActivity();
@@ -854,7 +861,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     );
     if (logged.rev % CHECKPOINT_EVERY === 0)
       this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", logged.rev, content);
-    this.capture("op", logged.user_id, { rev: logged.rev, op: logged.op });
   }
 
   /** The revision an op from this client with this seq was stored at, or null when it is new. */
@@ -1136,7 +1142,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         is_recording: false,
         recording_id: stopped.id,
         started_at: stopped.started_at,
-        events_count: stopped.events_count + this.bufferedCount(stopped.id),
+        events_count: stopped.events_count + this.bufferedCount(stopped),
         duration_ms: stopped.duration_ms,
       };
     });
@@ -1171,10 +1177,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       const session = this.requirePermission(actor, "read");
       const row = this.recordingRow(recordingId);
       if (!row) refuse(404, "NOT_FOUND", "Recording not found");
-      const tail = this.sql
-        .exec<{ line: string }>("SELECT line FROM recording_events WHERE recording_id = ? ORDER BY id", recordingId)
-        .toArray()
-        .map((event) => JSON.parse(event.line) as RecordingEvent);
+      const tail = this.unflushedEvents(row).map((event) => JSON.parse(event.line) as RecordingEvent);
       return { manifest: this.manifestOf(session.id, row), tail };
     });
   }
@@ -1194,7 +1197,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       is_recording: true,
       recording_id: active.id,
       started_at: active.started_at,
-      events_count: active.events_count + this.bufferedCount(active.id),
+      events_count: active.events_count + this.bufferedCount(active),
       duration_ms: Math.max(0, this.clock() - active.started_at_ms),
     };
   }
@@ -1208,7 +1211,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       stopped_at: row.stopped_at,
       started_by: row.started_by,
       duration_ms: row.status === "recording" ? Math.max(0, this.clock() - row.started_at_ms) : row.duration_ms,
-      events_count: row.events_count + this.bufferedCount(row.id),
+      events_count: row.events_count + this.bufferedCount(row),
       chunks_count: row.chunks_count,
       start_rev: row.start_rev,
       start_content: row.start_content,
@@ -1219,14 +1222,68 @@ export class SessionRoom extends DurableObject<Bindings> {
   private flushRecordingIfFull(): void {
     const recording = this.activeRecording();
     if (!recording) return;
-    this.bufferedEvents ??= this.bufferedCount(recording.id);
+    this.bufferedEvents ??= this.bufferedCount(recording);
     if (this.bufferedEvents >= RECORDING_CHUNK_EVENTS) void this.flushRecordings(false);
   }
 
-  private bufferedCount(recordingId: string): number {
-    return this.sql
-      .exec<{ n: number }>("SELECT count(*) AS n FROM recording_events WHERE recording_id = ?", recordingId)
+  /** A recording's events not in R2 yet: its buffered events and the ops after `ops_flushed_rev`. */
+  private bufferedCount(row: RecordingRow): number {
+    const events = this.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM recording_events WHERE recording_id = ?", row.id)
       .one().n;
+    return events + Math.max(0, this.recordedUntilRev(row) - row.ops_flushed_rev);
+  }
+
+  /** The last revision a recording covers: where it stopped, or the current one while it runs. */
+  private recordedUntilRev(row: RecordingRow): number {
+    return row.stop_rev ?? this.document().rev;
+  }
+
+  /**
+   * A recording's events not in R2 yet, oldest first, at most `limit`: its buffered events merged with the ops it
+   * covers, read from the op log (an op is stored once, not copied per recording). A buffered event notes the
+   * revision it followed, which places it exactly among the ops.
+   */
+  private unflushedEvents(row: RecordingRow, limit = Number.POSITIVE_INFINITY): UnflushedEvent[] {
+    const sqlLimit = Number.isFinite(limit) ? limit : -1;
+    const events = this.sql
+      .exec<{ id: number; rev: number; t: number; line: string }>(
+        "SELECT id, rev, t, line FROM recording_events WHERE recording_id = ? ORDER BY id LIMIT ?",
+        row.id,
+        sqlLimit,
+      )
+      .toArray();
+    const ops = this.sql
+      .exec<{ rev: number; user_id: string; op: string; created_at: string }>(
+        "SELECT rev, user_id, op, created_at FROM ops WHERE rev > ? AND rev <= ? ORDER BY rev LIMIT ?",
+        row.ops_flushed_rev,
+        this.recordedUntilRev(row),
+        sqlLimit,
+      )
+      .toArray();
+    const merged: UnflushedEvent[] = [];
+    let eventIndex = 0;
+    let opIndex = 0;
+    while (merged.length < limit && (eventIndex < events.length || opIndex < ops.length)) {
+      const event = events[eventIndex];
+      const op = ops[opIndex];
+      if (op && (!event || op.rev <= event.rev)) {
+        const t = Math.max(0, Date.parse(op.created_at) - row.started_at_ms);
+        const recorded: RecordingEvent = {
+          t,
+          at: op.created_at,
+          type: "op",
+          user_id: op.user_id,
+          data: { rev: op.rev, op: JSON.parse(op.op) },
+        };
+        merged.push({ t, line: JSON.stringify(recorded), op_rev: op.rev });
+        opIndex += 1;
+      } else if (event) {
+        merged.push({ t: event.t, line: event.line, event_id: event.id });
+        eventIndex += 1;
+      }
+    }
+    return merged;
   }
 
   /**
@@ -1238,21 +1295,10 @@ export class SessionRoom extends DurableObject<Bindings> {
     return this.serially("recording", async () => {
       const session = this.sessionOrNull();
       if (!session) return;
-      const rows = this.sql
-        .exec(
-          `SELECT * FROM recordings WHERE manifest_status IS NOT status
-             OR id IN (SELECT DISTINCT recording_id FROM recording_events)`,
-        )
-        .toArray() as unknown as RecordingRow[];
-      for (const row of rows) {
+      for (const listed of this.recordingsToFlush(true)) {
         for (;;) {
-          const events = this.sql
-            .exec<{ id: number; t: number; line: string }>(
-              "SELECT id, t, line FROM recording_events WHERE recording_id = ? ORDER BY id LIMIT ?",
-              row.id,
-              RECORDING_CHUNK_EVENTS * 5,
-            )
-            .toArray();
+          const row = this.recordingRow(listed.id)!;
+          const events = this.unflushedEvents(row, RECORDING_CHUNK_EVENTS * 5);
           const first = events[0];
           const last = events[events.length - 1];
           if (!first || !last) break;
@@ -1268,47 +1314,67 @@ export class SessionRoom extends DurableObject<Bindings> {
             httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
             customMetadata: { first_t: String(first.t), last_t: String(last.t), events: String(events.length) },
           });
+          let lastEventId: number | null = null;
+          let lastOpRev = row.ops_flushed_rev;
+          for (const event of events) {
+            if (event.event_id !== undefined) lastEventId = event.event_id;
+            if (event.op_rev !== undefined) lastOpRev = event.op_rev;
+          }
           this.transaction(() => {
-            this.sql.exec("DELETE FROM recording_events WHERE recording_id = ? AND id <= ?", row.id, last.id);
+            if (lastEventId !== null) {
+              this.sql.exec("DELETE FROM recording_events WHERE recording_id = ? AND id <= ?", row.id, lastEventId);
+            }
             this.sql.exec(
-              "UPDATE recordings SET chunks_count = ?, events_count = events_count + ? WHERE id = ?",
+              "UPDATE recordings SET chunks_count = ?, events_count = events_count + ?, ops_flushed_rev = ? WHERE id = ?",
               chunk,
               events.length,
+              lastOpRev,
               row.id,
             );
           });
-          row.chunks_count = chunk;
           this.recordingCache = undefined;
           this.bufferedEvents = undefined;
         }
-        const current = this.recordingRow(row.id)!;
+        const current = this.recordingRow(listed.id)!;
         if (current.manifest_status !== current.status) {
           await this.env.BUCKET.put(
-            manifestKey(session.id, row.id),
+            manifestKey(session.id, current.id),
             JSON.stringify(this.manifestOf(session.id, current)),
             {
               httpMetadata: { contentType: "application/json" },
             },
           );
-          this.sql.exec("UPDATE recordings SET manifest_status = ? WHERE id = ?", current.status, row.id);
+          this.sql.exec("UPDATE recordings SET manifest_status = ? WHERE id = ?", current.status, current.id);
         }
       }
     });
   }
 
   private recordingFlushDeadline(): number | null {
-    const oldest = this.sql
-      .exec<{ started_at_ms: number; t: number; status: string }>(
-        `SELECT r.started_at_ms, min(e.t) AS t, r.status FROM recording_events e JOIN recordings r ON r.id = e.recording_id
-         GROUP BY e.recording_id ORDER BY r.started_at_ms + min(e.t) LIMIT 1`,
-      )
-      .toArray()[0];
     const unwritten = this.sql
       .exec("SELECT 1 FROM recordings WHERE manifest_status IS NOT status LIMIT 1")
       .toArray().length;
     if (unwritten) return this.clock();
-    if (!oldest) return null;
-    return oldest.status === "stopped" ? this.clock() : oldest.started_at_ms + oldest.t + RECORDING_FLUSH_DELAY_MS;
+    let deadline: number | null = null;
+    for (const row of this.recordingsToFlush(false)) {
+      const first = this.unflushedEvents(row, 1)[0];
+      if (!first) continue;
+      const due = row.status === "stopped" ? this.clock() : row.started_at_ms + first.t + RECORDING_FLUSH_DELAY_MS;
+      deadline = deadline === null ? due : Math.min(deadline, due);
+    }
+    return deadline;
+  }
+
+  /** Recordings that may have events to write: the running one, and stopped ones with events or ops left. */
+  private recordingsToFlush(withUnwrittenManifests: boolean): RecordingRow[] {
+    return this.sql
+      .exec(
+        `SELECT * FROM recordings WHERE status = 'recording' OR stop_rev > ops_flushed_rev
+           OR id IN (SELECT DISTINCT recording_id FROM recording_events)
+           OR (? = 1 AND manifest_status IS NOT status)`,
+        withUnwrittenManifests ? 1 : 0,
+      )
+      .toArray() as unknown as RecordingRow[];
   }
 
   // ---------------------------------------------------------------- RPC: health and statistics
@@ -1373,7 +1439,7 @@ export class SessionRoom extends DurableObject<Bindings> {
             (total, row) => total + (row.status === "recording" ? this.clock() - row.started_at_ms : row.duration_ms),
             0,
           ),
-          events: recordings.reduce((total, row) => total + row.events_count + this.bufferedCount(row.id), 0),
+          events: recordings.reduce((total, row) => total + row.events_count + this.bufferedCount(row), 0),
         },
         last_activity_at: session.last_activity_at,
       };
@@ -1512,7 +1578,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         "SELECT rev, client_id, seq, user_id, op, created_at FROM ops ORDER BY rev",
       ),
       comments: rows<SessionArchive["comments"][number]>("SELECT * FROM comments ORDER BY id"),
-      document: this.document(),
+      document: { rev: this.document().rev, content: this.document().content },
       recordings: rows<RecordingRow>("SELECT * FROM recordings ORDER BY started_at_ms").map((row) =>
         this.manifestOf(session.id, row),
       ),
@@ -1709,14 +1775,15 @@ export class SessionRoom extends DurableObject<Bindings> {
     const id = crypto.randomUUID();
     const document = this.document();
     this.sql.exec(
-      `INSERT INTO recordings (id, status, started_at, started_at_ms, started_by, start_rev, start_content)
-       VALUES (?, 'recording', ?, ?, ?, ?, ?)`,
+      `INSERT INTO recordings (id, status, started_at, started_at_ms, started_by, start_rev, start_content, ops_flushed_rev)
+       VALUES (?, 'recording', ?, ?, ?, ?, ?, ?)`,
       id,
       this.now(),
       this.clock(),
       startedBy,
       document.rev,
       document.content,
+      document.rev,
     );
     this.recordingCache = undefined;
     this.log("recording_started", startedBy, "Recording started", { recording_id: id });
@@ -1727,9 +1794,10 @@ export class SessionRoom extends DurableObject<Bindings> {
     const now = this.clock();
     const durationMs = Math.max(0, now - recording.started_at_ms);
     this.sql.exec(
-      "UPDATE recordings SET status = 'stopped', stopped_at = ?, duration_ms = ? WHERE id = ?",
+      "UPDATE recordings SET status = 'stopped', stopped_at = ?, duration_ms = ?, stop_rev = ? WHERE id = ?",
       new Date(now).toISOString(),
       durationMs,
+      this.document().rev,
       recording.id,
     );
     this.recordingCache = undefined;
@@ -1762,9 +1830,10 @@ export class SessionRoom extends DurableObject<Bindings> {
       data,
     };
     this.sql.exec(
-      "INSERT INTO recording_events (recording_id, t, line) VALUES (?, ?, ?)",
+      "INSERT INTO recording_events (recording_id, t, rev, line) VALUES (?, ?, ?, ?)",
       recording.id,
       event.t,
+      this.document().rev,
       JSON.stringify(event),
     );
     if (this.bufferedEvents !== undefined) this.bufferedEvents += 1;
