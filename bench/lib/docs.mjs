@@ -349,7 +349,8 @@ const SOURCES = {
   "SELECT document": "`documentRow()` for the oldest kept revision (`handleOp`)",
   "SELECT session":
     "`requireSession()` / `sessionOrNull()`: the session row and its JSON columns, read and parsed again",
-  "INSERT recording_events": "the op as a recording event (`capture`)",
+  "INSERT recording_events":
+    "a recording event other than an op (`capture`); ops are read from the op log when a chunk is written",
   "UPDATE recordings": "the recording's `events_count`, bumped per event (`capture`)",
   "SELECT recording_events":
     "`flushRecordingIfFull`: `count(*)` over the buffered events, which grows up to 1,000 rows",
@@ -388,7 +389,8 @@ function profileLines() {
     "- **The text is kept measured** (`MeasuredText` in `src/domain/ot.ts`: its length in code points and whether it has surrogate pairs). While it has none, code point positions are string indexes, so checking and applying an op cut the text directly instead of walking it; otherwise ot-text-unicode does the walk as before. A property test checks both paths against ot-text-unicode.",
     "- **The latest 512 ops stay parsed in memory**, so the rebase reads no rows; **the highest seq per client** is kept too, so a new op is told from a resend without a query. A resend, a client's first op since the object woke, or a base revision older than the kept ops still goes to the log.",
     "- **Socket state is read from its attachment once per wake**; the token bucket lives in memory and the attachment is written only when presence changes.",
-    "- **No savepoint around a lone insert**: one statement is atomic; a checkpoint or a recording event still goes in one transaction with it.",
+    "- **No savepoint around a lone insert**: one statement is atomic; a checkpoint still goes in one transaction with it.",
+    "- **A recording no longer copies each op.** Every op was written a second time, as a recording event, and deleted again once its chunk was in R2. A recording now reads the ops it covers from the op log when it writes a chunk; its other events note the revision they followed, which places them exactly among the ops. In the cost run this took the object's rows written per recorded op from 6.02 to 2.04 and its statements from 4.08 to 1.11 (the cost table below has the figures of this run).",
     "",
     "Tried and not kept: deferring the insert to a zero-delay timer, so that ops arriving together share one commit and their acks leave together. The commits were shared (2.3 ops per commit on average with 4 editors, 3.0 with 8, counted inside the object), yet workerd CPU per op did not fall (0.47 and 0.67 ms) and neither did the rate; a single editor lost rate to the extra turn. The commit is not where the time goes: the insert statement is.",
     "",
@@ -491,6 +493,7 @@ function reproduceSection() {
     "npm run bench -- --only=saturation,rest   # some scenarios (bench/results/partial.json)",
     "npm run bench -- --keep     # keep the snapshot and its local state (path printed) for inspection",
     "npm run bench -- --report   # rewrite the table, the chart and this file from bench/results/latest.json",
+    "node bench/profile.mjs --editors=2 --seconds=8   # CPU profile of the object (bench/results/profile.cpuprofile)",
     "```",
     "",
     "The first run installs `bench/hocuspocus` from its lockfile. Everything listens on 127.0.0.1; nothing needs a Cloudflare account or the network beyond that install.",
