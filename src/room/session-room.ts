@@ -152,7 +152,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   private liveDocument: ({ rev: number } & MeasuredText) | null = null;
   /** The latest ops, parsed, so that a rebase or a reconnect's catch-up rarely reads the log: the ops after `from`. */
   private recentOps: { from: number; ops: LoggedOp[] } | null = null;
-  /** The highest seq stored for each client seen since the object woke; a higher seq cannot be a resend. */
+  /** The highest seq each client has had stored since the object woke; a higher seq cannot be a resend. */
   private readonly latestSeq = new Map<string, number>();
   /** Each socket's state while the object is awake (the attachment keeps it across hibernation); null once gone. */
   private readonly socketStates = new WeakMap<WebSocket, SocketState | null>();
@@ -810,13 +810,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     const session = this.requireSession();
     const denial = authorize(session, this.member(state.user_id), "edit");
     if (denial) refuse(403, "FORBIDDEN", denial.message);
-    const applied = this.appliedRev(state.client_id, seq);
-    if (applied !== null) {
-      this.send(socket, { type: "ack", seq, rev: applied });
-      return;
-    }
-    const parsed = parseOp(rawOp);
-    if (!parsed.ok) refuse(400, parsed.code, parsed.message);
     const document = this.document();
     if (baseRev > document.rev)
       refuse(400, "INVALID_OP", `Revision ${baseRev} does not exist yet (current ${document.rev})`);
@@ -825,6 +818,18 @@ export class SessionRoom extends DurableObject<Bindings> {
     if (concurrent.length !== document.rev - baseRev) {
       refuse(409, "RESYNC_REQUIRED", "Your copy is too old; reconnect to start from the current text");
     }
+    // A resend of an op already applied gets its ack again. Applied, it was stored after its base revision, so it
+    // is among the ops just read; a seq above the client's highest since the object woke is new without looking.
+    const latest = this.latestSeq.get(state.client_id);
+    if (latest === undefined || seq <= latest) {
+      const applied = concurrent.find((logged) => logged.client_id === state.client_id && logged.seq === seq);
+      if (applied) {
+        this.send(socket, { type: "ack", seq, rev: applied.rev });
+        return;
+      }
+    }
+    const parsed = parseOp(rawOp);
+    if (!parsed.ok) refuse(400, parsed.code, parsed.message);
     const op = rebase(
       parsed.op,
       concurrent.map((logged) => logged.op),
@@ -861,23 +866,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     );
     if (logged.rev % CHECKPOINT_EVERY === 0)
       this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", logged.rev, content);
-  }
-
-  /** The revision an op from this client with this seq was stored at, or null when it is new. */
-  private appliedRev(clientId: string, seq: number): number | null {
-    const latest = this.latestSeq.get(clientId);
-    if (latest !== undefined && seq > latest) return null;
-    const row = this.sql
-      .exec<{ rev: number | null; latest: number | null }>(
-        `SELECT (SELECT rev FROM ops WHERE client_id = ? AND seq = ?) AS rev,
-                (SELECT MAX(seq) FROM ops WHERE client_id = ?) AS latest`,
-        clientId,
-        seq,
-        clientId,
-      )
-      .one();
-    this.latestSeq.set(clientId, row.latest ?? Number.NEGATIVE_INFINITY);
-    return row.rev;
   }
 
   private rememberOp(logged: LoggedOp): void {
