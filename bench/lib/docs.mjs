@@ -344,7 +344,7 @@ function memorySection(mem) {
 const SOURCES = {
   "INSERT ops": "the op itself, stored before the ack (`handleOp`)",
   "SELECT ops":
-    "the duplicate check on `(client_id, seq)` and `opsSince(baseRev)` for the rebase (`handleOp`); both now read the log only for a client's first op since the object woke, or for a base revision older than the 512 ops kept in memory",
+    "`opsSince(baseRev)` for the rebase and the duplicate check (`handleOp`); it reads the log only for a base revision older than the 512 ops kept in memory",
   "SELECT participants": "`member()`: the author's participant row, for the edit permission (`handleOp`)",
   "SELECT document": "`documentRow()` for the oldest kept revision (`handleOp`)",
   "SELECT session":
@@ -369,32 +369,28 @@ function profileLines() {
   return [
     "### The profile, and what was done about it",
     "",
-    "`node bench/profile.mjs --editors=2 --seconds=8` starts the same workerd, attaches to its inspector while two closed-loop editors type, and prints the functions that took the most of the isolate's thread (it writes `bench/results/profile.cpuprofile` for Chrome DevTools). One run after the changes below (1443 ops/s, 0.57 ms of workerd CPU per op in that run):",
+    "`node bench/profile.mjs --editors=2 --seconds=8` starts the same workerd, attaches to its inspector while two closed-loop editors type, and prints the functions that took the most of the isolate's thread (it writes `bench/results/profile.cpuprofile` for Chrome DevTools). One run after the changes below (1496 ops/s, 0.54 ms of workerd CPU per op in that run):",
     "",
     head(["share of the thread", "what", "where"]),
-    row([
-      "28%",
-      "the op's `INSERT` into `ops` (the row and its unique `(client_id, seq)` entry, which start the implicit transaction)",
-      "`storeOp`",
-    ]),
+    row(["25%", "the op's `INSERT` into `ops` (one row, which starts the implicit transaction)", "`storeOp`"]),
     row(["16%", "JSON of the ack and of the broadcast, and handing them to the sockets", "`send`, `broadcastExcept`"]),
     row(["12%", "idle: waiting for the next message", ""]),
     row(["8%", "parsing and validating the message (JSON, zod, `parseOp`)", "`parseClientMessage`, `parseOp`"]),
-    row(["4%", "the op's rebase and apply", "`rebase`, `applyChecked`"]),
+    row(["5%", "the op's rebase and apply", "`rebase`, `applyChecked`"]),
     row(["3%", "the `created_at` timestamp", "`now()`"]),
-    row(["3.5%", "garbage collection", ""]),
+    row(["3%", "garbage collection", ""]),
     "",
     "Before these changes the same profile (two runs, 1145 and 1424 ops/s, 0.63–0.74 ms of CPU per op) had `checkOpAgainst` and ot-text-unicode's position walk at 17–19% of the thread (each op scanned the whole text twice, and in a closed loop the text grows by a character per op), and SQL at about 36%: two log queries per op (the duplicate check and the ops since the base revision), the savepoint around the write (9% by itself) and the insert. What changed in `src/`:",
     "",
     "- **The text is kept measured** (`MeasuredText` in `src/domain/ot.ts`: its length in code points and whether it has surrogate pairs). While it has none, code point positions are string indexes, so checking and applying an op cut the text directly instead of walking it; otherwise ot-text-unicode does the walk as before. A property test checks both paths against ot-text-unicode.",
-    "- **The latest 512 ops stay parsed in memory**, so the rebase reads no rows; **the highest seq per client** is kept too, so a new op is told from a resend without a query. A resend, a client's first op since the object woke, or a base revision older than the kept ops still goes to the log.",
+    "- **The latest 512 ops stay parsed in memory**, so the rebase reads no rows. **A resend is looked for among the ops after its base revision** (an op applied from that message was stored after it), the same ops the rebase needs, and **the highest seq per client** since the object woke tells a new op without looking at all; only a base revision older than the kept ops reads the log, as a range of its primary key. The `(client_id, seq)` index, a second write per op, is gone.",
     "- **Socket state is read from its attachment once per wake**; the token bucket lives in memory and the attachment is written only when presence changes.",
     "- **No savepoint around a lone insert**: one statement is atomic; a checkpoint still goes in one transaction with it.",
-    "- **A recording no longer copies each op.** Every op was written a second time, as a recording event, and deleted again once its chunk was in R2. A recording now reads the ops it covers from the op log when it writes a chunk; its other events note the revision they followed, which places them exactly among the ops. In the cost run this took the object's rows written per recorded op from 6.02 to 2.04 and its statements per op from 2.08 to 1.11 (the cost table below has the figures of this run).",
+    "- **A recording no longer copies each op.** Every op was written a second time, as a recording event, and deleted again once its chunk was in R2. A recording now reads the ops it covers from the op log when it writes a chunk; its other events note the revision they followed, which places them exactly among the ops. In the cost run this took the object's rows written per recorded op from 6.02 to 2.04 and its statements per op from 2.08 to 1.11; dropping the `(client_id, seq)` index then took rows written to 1.04 (the cost table below has the figures of this run).",
     "",
     "Tried and not kept: deferring the insert to a zero-delay timer, so that ops arriving together share one commit and their acks leave together. The commits were shared (2.3 ops per commit on average with 4 editors, 3.0 with 8, counted inside the object), yet workerd CPU per op did not fall (0.47 and 0.67 ms) and neither did the rate; a single editor lost rate to the extra turn. The commit is not where the time goes: the insert statement is.",
     "",
-    "What is left is the insert itself (two b-tree writes: the row and its `(client_id, seq)` entry, which the durable duplicate check needs) and the runtime's cost per WebSocket message, which the bare relay pays too. The relay with storage is the ceiling for a service that stores each op before acking it; the figures above place ours against it.",
+    "What is left is the insert itself (one row, as in the relay with storage) and the runtime's cost per WebSocket message, which the bare relay pays too. The relay with storage is the ceiling for a service that stores each op before acking it; the figures above place ours against it.",
     "",
   ];
 }
