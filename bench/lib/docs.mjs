@@ -390,7 +390,7 @@ function profileLines() {
     "",
     "Tried and not kept: deferring the insert to a zero-delay timer, so that ops arriving together share one commit and their acks leave together. The commits were shared (2.3 ops per commit on average with 4 editors, 3.0 with 8, counted inside the object), yet workerd CPU per op did not fall (0.47 and 0.67 ms) and neither did the rate; a single editor lost rate to the extra turn. The commit is not where the time goes: the insert statement is.",
     "",
-    "What is left is the insert itself (one row, as in the relay with storage) and the runtime's cost per WebSocket message, which the bare relay pays too. The relay with storage is the ceiling for a service that stores each op before acking it; the figures above place ours against it.",
+    "What is left is the insert itself (one row, as in the relay with storage) and the runtime's cost per WebSocket message, which the bare relay pays too. The relay with storage is the yardstick for a service that stores each op before acking it; the figures above place ours against it.",
     "",
   ];
 }
