@@ -1,6 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { gunzip, parseNdjson } from "../src/room/compression";
+import { migrateRoom, ROOM_MIGRATIONS } from "../src/room/schema";
 import { api, createSession, newUser, type TestUser } from "./helpers";
 import { connect } from "./socket-helpers";
 
@@ -197,5 +199,67 @@ describe("recording a session", () => {
       for (const line of lines) if (line.type === "op") revs.push(line.data.rev);
     }
     expect(revs).toEqual(Array.from({ length: total }, (_, index) => index + 1));
+  });
+});
+
+describe("upgrading a room that recorded before ops were read from the log", () => {
+  it("marks the ops already copied as events, so a recording neither loses nor repeats one", async () => {
+    const stub = env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(`upgrade-${crypto.randomUUID()}`));
+    const result = await runInDurableObject(stub, (_room, state) => {
+      const sql = state.storage.sql;
+      // Back to the schema as it stood after migration 2, with a running and a stopped recording.
+      for (const { name } of sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .toArray()) {
+        sql.exec(`DROP TABLE ${name}`);
+      }
+      sql.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      for (const migration of ROOM_MIGRATIONS.slice(0, 2)) sql.exec(migration);
+      sql.exec("INSERT INTO meta (key, value) VALUES ('schema_version', '2')");
+      sql.exec("INSERT INTO document (id, rev, content, saved_rev) VALUES (1, 0, 'G', 0)");
+      for (const rev of [1, 2, 3]) {
+        sql.exec(
+          "INSERT INTO ops (rev, client_id, seq, user_id, op, created_at) VALUES (?, 'c', ?, 'u', '[\"x\"]', ?)",
+          rev,
+          rev,
+          new Date().toISOString(),
+        );
+        sql.exec(
+          "INSERT INTO recording_events (recording_id, t, line) VALUES ('running', ?, ?)",
+          rev,
+          JSON.stringify({ t: rev, type: "op", data: { rev } }),
+        );
+      }
+      for (const [id, status] of [
+        ["running", "recording"],
+        ["stopped", "stopped"],
+      ]) {
+        sql.exec(
+          `INSERT INTO recordings (id, status, started_at, started_at_ms, started_by, start_rev, start_content)
+           VALUES (?, ?, '', 0, 'u', 0, 'G')`,
+          id,
+          status,
+        );
+      }
+
+      migrateRoom(sql);
+      return {
+        version: sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one().value,
+        recordings: sql.exec("SELECT id, ops_flushed_rev, stop_rev FROM recordings ORDER BY id").toArray(),
+        eventRevs: sql.exec<{ rev: number }>("SELECT rev FROM recording_events ORDER BY id").toArray(),
+        indexes: sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ops'")
+          .toArray(),
+      };
+    });
+    expect(result.version).toBe(String(ROOM_MIGRATIONS.length));
+    // Ops 1–3 are already among the running recording's events: it reads the log only after them.
+    expect(result.recordings).toEqual([
+      { id: "running", ops_flushed_rev: 3, stop_rev: null },
+      { id: "stopped", ops_flushed_rev: 3, stop_rev: 3 },
+    ]);
+    // Copied events come before every op read from the log.
+    expect(result.eventRevs).toEqual([{ rev: 0 }, { rev: 0 }, { rev: 0 }]);
+    expect(result.indexes.filter((index) => index.name === "ops_client_seq")).toEqual([]);
   });
 });
