@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * node bench/profile.mjs [--editors=2] [--seconds=5] [--target=ours|relay|relay_store]
+ * node bench/profile.mjs [--editors=2] [--seconds=5] [--top=40] [--target=ours]
  *
- * A CPU profile of the user workerd while closed-loop editors type into one room: starts the service as the
- * benchmark does, attaches to workerd's inspector, and prints the functions that took the most self time.
- * Writes the raw profile to bench/results/profile.cpuprofile (open it in Chrome DevTools).
+ * A CPU profile of the session object while closed-loop editors type into one room: starts workerd as the
+ * benchmark does, attaches to the inspector of the service's isolate, and prints the functions that took the most
+ * self time. Writes the raw profile to bench/results/profile.cpuprofile (open it in Chrome DevTools) and the bundle
+ * its line numbers refer to to bench/results/profile-bundle.js. PROFILE_DEBUG=1 also prints the object's console.
+ * Now and then workerd's inspector does not answer ("Profiler.enable: no answer"); running it again does.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -45,9 +47,8 @@ try {
   const target = targets[targetKey];
   const worker = target.worker;
   const entry = list.find((t) => t.title?.includes(worker) || t.id?.includes(worker)) ?? list[0];
-  console.error("inspector targets:", list.map((t) => t.title ?? t.id).join(", "), "→", entry.title ?? entry.id);
+  console.error(`profiling ${entry.title ?? entry.id}`);
   const socket = new WebSocket(entry.webSocketDebuggerUrl ?? `ws://${inspector}/${entry.id}`);
-  console.error("inspector url:", entry.webSocketDebuggerUrl, entry.id);
   await new Promise((resolve, reject) => {
     socket.once("open", resolve);
     socket.once("error", reject);
