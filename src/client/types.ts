@@ -16,29 +16,41 @@ import type {
   InviteResultSchema,
   InviteSchema,
   MySessionsQuerySchema,
-  ParticipantSchema,
+  Participant,
   PlaybackRangeSchema,
   RecordingManifestSchema,
   RecordingStatusSchema,
   SessionCreateSchema,
   SessionStatsSchema,
-  SessionSummarySchema,
+  SessionSummary,
   SessionUpdateSchema,
-  SessionViewSchema,
+  SessionView,
   SnapshotSchema,
+  Song,
   SongCreateSchema,
-  SongSchema,
   SongShareSchema,
   SongUpdateSchema,
+  Template,
   TemplateCreateSchema,
-  TemplateSchema,
   TemplateUpdateSchema,
 } from "../domain/schemas";
 
-export type { AccessMode, AssignableRole, Permission, PermissionMap, Role, SessionStatus };
+// The server already names these responses; the SDK uses the same types.
+export type {
+  AccessMode,
+  AssignableRole,
+  Participant,
+  Permission,
+  PermissionMap,
+  Role,
+  SessionStatus,
+  SessionSummary,
+  SessionView,
+  Song,
+  Template,
+};
 
 // ---- songs ----
-export type Song = z.infer<typeof SongSchema>;
 export type SongCreate = z.input<typeof SongCreateSchema>;
 export type SongUpdate = z.input<typeof SongUpdateSchema>;
 export type SongShare = z.input<typeof SongShareSchema>;
@@ -50,13 +62,10 @@ export interface SongShareResult {
 }
 
 // ---- templates ----
-export type Template = z.infer<typeof TemplateSchema>;
 export type TemplateCreate = z.input<typeof TemplateCreateSchema>;
 export type TemplateUpdate = z.input<typeof TemplateUpdateSchema>;
 
 // ---- sessions ----
-export type SessionView = z.infer<typeof SessionViewSchema>;
-export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 export type SessionCreate = z.input<typeof SessionCreateSchema>;
 export type SessionUpdate = z.input<typeof SessionUpdateSchema>;
 export type MySessionsQuery = Partial<z.infer<typeof MySessionsQuerySchema>>;
@@ -66,7 +75,6 @@ export interface SessionPage {
 }
 
 // ---- membership ----
-export type Participant = z.infer<typeof ParticipantSchema>;
 export type Invitee = z.input<typeof InviteeSchema>;
 export type InviteRequest = z.input<typeof InviteSchema>;
 export type InviteResult = z.infer<typeof InviteResultSchema>;
