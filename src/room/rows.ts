@@ -7,6 +7,7 @@ import type {
   Role,
   SessionStatus,
 } from "../domain/permissions";
+import type { RecordingManifest } from "../domain/recording";
 import type { SessionSettings } from "../domain/settings";
 
 export interface SessionRow {
@@ -74,18 +75,9 @@ export interface DocumentRow {
   saved_at: string | null;
 }
 
-export interface RecordingRow {
-  id: string;
-  status: "recording" | "stopped";
-  started_at: string;
+/** A recording's row: its manifest (the session id is the object's own) and what the object needs to write it. */
+export interface RecordingRow extends Omit<RecordingManifest, "session_id"> {
   started_at_ms: number;
-  stopped_at: string | null;
-  started_by: string;
-  duration_ms: number;
-  events_count: number;
-  chunks_count: number;
-  start_rev: number;
-  start_content: string;
   /** The status the manifest in R2 was last written with. */
   manifest_status: "recording" | "stopped" | null;
   /** The ops up to this revision are in R2; the ones after it (up to stop_rev) are read from the op log. */
