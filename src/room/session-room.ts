@@ -158,7 +158,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   private readonly socketStates = new WeakMap<WebSocket, SocketState | null>();
   /** Participant rows by user id, read once per change (every op asks for its author's role). */
   private readonly memberCache = new Map<string, ParticipantRow | null>();
-  /** Events of the active recording waiting in SQLite for R2; undefined until counted. */
+  /** Rows of the active recording in recording_events (its events other than ops); undefined until counted. */
   private bufferedEvents: number | undefined;
   /** The session row, parsed; undefined until read. */
   private sessionCache: SessionRow | null | undefined;
@@ -841,8 +841,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     // One insert is atomic by itself; a checkpoint must land together with it.
     if (rev % CHECKPOINT_EVERY === 0) this.transaction(() => this.storeOp(logged, result.text.content));
     else this.storeOp(logged, result.text.content);
-    // A running recording takes the op from the log when it writes a chunk.
-    if (this.bufferedEvents !== undefined && this.activeRecording()) this.bufferedEvents += 1;
     this.liveDocument = { rev, ...result.text };
     this.rememberOp(logged);
     this.noteSocketActivity();
@@ -1210,16 +1208,20 @@ export class SessionRoom extends DurableObject<Bindings> {
   private flushRecordingIfFull(): void {
     const recording = this.activeRecording();
     if (!recording) return;
-    this.bufferedEvents ??= this.bufferedCount(recording);
-    if (this.bufferedEvents >= RECORDING_CHUNK_EVENTS) void this.flushRecordings(false);
+    this.bufferedEvents ??= this.eventRowsOf(recording.id);
+    const waiting = this.bufferedEvents + this.recordedUntilRev(recording) - recording.ops_flushed_rev;
+    if (waiting >= RECORDING_CHUNK_EVENTS) void this.flushRecordings(false);
   }
 
   /** A recording's events not in R2 yet: its buffered events and the ops after `ops_flushed_rev`. */
   private bufferedCount(row: RecordingRow): number {
-    const events = this.sql
-      .exec<{ n: number }>("SELECT count(*) AS n FROM recording_events WHERE recording_id = ?", row.id)
+    return this.eventRowsOf(row.id) + Math.max(0, this.recordedUntilRev(row) - row.ops_flushed_rev);
+  }
+
+  private eventRowsOf(recordingId: string): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM recording_events WHERE recording_id = ?", recordingId)
       .one().n;
-    return events + Math.max(0, this.recordedUntilRev(row) - row.ops_flushed_rev);
   }
 
   /** The last revision a recording covers: where it stopped, or the current one while it runs. */
@@ -1556,6 +1558,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   private archiveDocument(session: SessionRow): SessionArchive {
     const rows = <T>(query: string) => this.sql.exec(query).toArray() as unknown as T[];
     const { invitation_code: _code, ...sessionRow } = session;
+    const document = this.document();
     return {
       format: 1,
       archived_at: this.now(),
@@ -1566,7 +1569,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         "SELECT rev, client_id, seq, user_id, op, created_at FROM ops ORDER BY rev",
       ),
       comments: rows<SessionArchive["comments"][number]>("SELECT * FROM comments ORDER BY id"),
-      document: { rev: this.document().rev, content: this.document().content },
+      document: { rev: document.rev, content: document.content },
       recordings: rows<RecordingRow>("SELECT * FROM recordings ORDER BY started_at_ms").map((row) =>
         this.manifestOf(session.id, row),
       ),
