@@ -1,14 +1,8 @@
 /** docs/benchmarks.md, written from the results of a full run. */
 import { PRICES } from "./prices.mjs";
 import { round } from "./proc.mjs";
-import { ratio } from "./stats.mjs";
+import { fmt, ratio } from "./stats.mjs";
 
-const fmt = (value, digits = 1) =>
-  value === null || value === undefined || Number.isNaN(value)
-    ? "–"
-    : typeof value === "number"
-      ? String(round(value, digits))
-      : String(value);
 const x = (value) => (value === null || value === undefined ? "–" : `${fmt(value, 2)}×`);
 const row = (cells) => `| ${cells.join(" | ")} |`;
 const head = (cells) => `${row(cells)}\n${row(cells.map(() => "---"))}`;

@@ -1,13 +1,6 @@
 /** Turns the results into the targets verdict, the table on stdout and docs/benchmarks.md. */
 import { round } from "./proc.mjs";
-import { ratio } from "./stats.mjs";
-
-const fmt = (value, digits = 1) =>
-  value === null || value === undefined || Number.isNaN(value)
-    ? "–"
-    : typeof value === "number"
-      ? String(round(value, digits))
-      : String(value);
+import { fmt, ratio } from "./stats.mjs";
 
 /** Memory per live session, from the join storms and the idle worker. */
 export function memoryOf(results) {

@@ -1,4 +1,4 @@
-/** Percentiles and latency summaries. */
+/** Percentiles, latency summaries, ratios and how figures are printed. */
 import { round } from "./proc.mjs";
 
 export function percentile(sorted, p) {
@@ -37,3 +37,11 @@ export function ratio(a, b, digits = 2) {
   if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return null;
   return round(a / b, digits);
 }
+
+/** A figure for a table: rounded to `digits`, or a dash when there is none. */
+export const fmt = (value, digits = 1) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? "–"
+    : typeof value === "number"
+      ? String(round(value, digits))
+      : String(value);

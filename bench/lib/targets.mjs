@@ -63,17 +63,18 @@ export function makeTargets({ workerd, hocuspocus }) {
   const ours = service(WORKERS.ours, "ours", "ChordMe");
   const counted = service(WORKERS.counted, "counted", "ChordMe with counters");
 
-  const relay = {
-    key: "relay",
-    label: "Relay",
+  /** The bare relay, or with `store` the relay that inserts each op into its SQLite table before acking it. */
+  const relayTarget = (key, label, store) => ({
+    key,
+    label,
     pids: () => [workerd.pid],
     async room({ recorder }) {
-      const id = unique("r");
+      const id = unique(store ? "s" : "r");
       return {
         id,
         client: (index, clientRecorder = recorder) =>
           new OpClient({
-            url: `ws://127.0.0.1:${workerd.port}/relay/${id}/ws?user_id=u${index}`,
+            url: `ws://127.0.0.1:${workerd.port}/relay/${id}/ws?user_id=u${index}${store ? "&store=1" : ""}`,
             headers: { "MF-Route-Override": WORKERS.relay },
             transform: false,
             recorder: clientRecorder,
@@ -81,28 +82,9 @@ export function makeTargets({ workerd, hocuspocus }) {
           }),
       };
     },
-  };
-
-  /** The relay storing each op in its SQLite table before acking: the ceiling with the storage write added. */
-  const relayStored = {
-    key: "relay_store",
-    label: "Relay + SQLite insert",
-    pids: () => [workerd.pid],
-    async room({ recorder }) {
-      const id = unique("s");
-      return {
-        id,
-        client: (index, clientRecorder = recorder) =>
-          new OpClient({
-            url: `ws://127.0.0.1:${workerd.port}/relay/${id}/ws?user_id=u${index}&store=1`,
-            headers: { "MF-Route-Override": WORKERS.relay },
-            transform: false,
-            recorder: clientRecorder,
-            keepAliveMessage: { type: "noop" },
-          }),
-      };
-    },
-  };
+  });
+  const relay = relayTarget("relay", "Relay", false);
+  const relayStored = relayTarget("relay_store", "Relay + SQLite insert", true);
 
   const yjs = {
     key: "hocuspocus",
