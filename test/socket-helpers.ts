@@ -9,8 +9,12 @@ export interface TestSocket {
   send(message: unknown): void;
   /** The first queued message of this type, or of any of `a|b` (waiting for one), removed from the queue. */
   next(type: string, timeoutMs?: number): Promise<any>;
-  /** Resolves when no message of `type` arrives within `ms`. */
-  none(type: string, ms?: number): Promise<void>;
+  /**
+   * Resolves when no message of `type` has arrived by the time the object answers a message sent now on this
+   * socket: the object handles events one at a time and sends on one socket in order, so whatever it sent this
+   * socket before handling the probe arrives before the probe's answer. No sleeping.
+   */
+  none(type: string): Promise<void>;
   close(): void;
 }
 
@@ -69,7 +73,8 @@ export function wrap(socket: WebSocket): TestSocket {
     messages,
     closed,
     send: (message) => socket.send(typeof message === "string" ? message : JSON.stringify(message)),
-    async next(type, timeoutMs = 3000) {
+    // Generous: a busy machine may take seconds to deliver what a quiet one delivers at once.
+    async next(type, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = take(type);
@@ -85,9 +90,27 @@ export function wrap(socket: WebSocket): TestSocket {
         });
       }
     },
-    async none(type, ms = 150) {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      if (messages.some((message) => message.type === type)) throw new Error(`unexpected '${type}' message`);
+    async none(type) {
+      // A message of an unknown type: the object answers it with an INVALID_MESSAGE error on this socket.
+      const from = messages.length;
+      socket.send(JSON.stringify({ type: "probe" }));
+      const deadline = Date.now() + 20_000;
+      const answered = () =>
+        messages.findIndex((message, index) => index >= from && message.code === "INVALID_MESSAGE");
+      while (answered() < 0) {
+        if (Date.now() > deadline) throw new Error("the object never answered the probe");
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 100);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      const index = answered();
+      const before = messages.slice(0, index);
+      messages.splice(index, 1);
+      if (before.some((message) => message.type === type)) throw new Error(`unexpected '${type}' message`);
     },
     close: () => socket.close(1000, "done"),
   };
