@@ -238,6 +238,12 @@ class FakeServer {
         permissions: this.#permissions(connection.userId),
         color: "#e11d48",
         client_id: connection.clientId,
+        last_seq: Math.max(
+          0,
+          ...this.log
+            .filter((entry) => entry.user_id === connection.userId && entry.client_id === connection.clientId)
+            .map((entry) => entry.seq),
+        ),
       },
       doc: { rev: this.rev, content: this.text },
       participants: [...this.roles].map(([userId, role]) => participant(userId, role)),

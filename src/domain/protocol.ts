@@ -71,7 +71,18 @@ export type ServerMessage =
   | {
       type: "welcome";
       session: SessionView;
-      you: { user_id: string; role: Role; permissions: Permission[]; color: string; client_id: string };
+      you: {
+        user_id: string;
+        role: Role;
+        permissions: Permission[];
+        color: string;
+        client_id: string;
+        /**
+         * The highest seq the server has applied from this user's `client_id` (0 for none): an op in flight with a
+         * seq at or below it is already in `doc`, so a client starting over from `doc` knows not to send it again.
+         */
+        last_seq: number;
+      };
       doc: { rev: number; content: string };
       participants: Participant[];
       presence: PresenceState[];
@@ -79,9 +90,14 @@ export type ServerMessage =
       comments: Comment[];
       /** When the client connected with `since_rev`: every op after it, oldest first. */
       missed?: MissedOp[];
-      /** True when `since_rev` was older than the kept log: start over from `doc`. */
+      /** True when `since_rev` was older than the kept log (or its ops too many to send): start over from `doc`. */
       resync?: boolean;
     }
+  /**
+   * Sent just before the server closes this connection with `code`: the client should act on it at once rather
+   * than wait for the close frame (some runtimes release a server-closed connection only much later).
+   */
+  | { type: "closing"; code: number; reason: string }
   | { type: "ack"; seq: number; rev: number }
   | { type: "op"; rev: number; op: unknown; user_id: string }
   | ({ type: "presence" } & PresenceState)

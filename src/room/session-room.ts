@@ -975,6 +975,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         permissions: view.permissions,
         color: member.color,
         client_id: clientId,
+        last_seq: this.lastAppliedSeq(userId, clientId),
       },
       doc: { rev: document.rev, content: document.content },
       participants: view.participants,
@@ -983,6 +984,19 @@ export class SessionRoom extends DurableObject<Bindings> {
       ...(missed ? { missed } : {}),
       ...(resync ? { resync } : {}),
     };
+  }
+
+  /** The highest seq applied from this user's client (0 for none). */
+  private lastAppliedSeq(userId: string, clientId: string): number {
+    return (
+      this.sql
+        .exec<{ seq: number | null }>(
+          "SELECT max(seq) AS seq FROM ops WHERE user_id = ? AND client_id = ?",
+          userId,
+          clientId,
+        )
+        .one().seq ?? 0
+    );
   }
 
   /** The latest comments, oldest first. */
