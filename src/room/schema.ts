@@ -140,6 +140,21 @@ export const ROOM_MIGRATIONS: string[] = [
   `
   DROP INDEX ops_client_seq;
   `,
+  // The op log keeps a window: log_floor is the revision after which every op is still there. What a resend check
+  // and the edit counts need from trimmed ops stays in client_seqs and edit_counts. base_content: the song text
+  // the session's changes are relative to (null for sessions from before it was kept).
+  `
+  ALTER TABLE document ADD COLUMN log_floor INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE document ADD COLUMN base_content TEXT;
+  CREATE TABLE client_seqs (
+    user_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    rev INTEGER NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE edit_counts (user_id TEXT PRIMARY KEY, edits INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];
 
 export function migrateRoom(sql: SqlStorage): void {

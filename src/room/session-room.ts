@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { displayName } from "../db/users";
 import { type Health, healthOf } from "../domain/health";
 import { decideJoin } from "../domain/membership";
-import { applyChecked, applyOp, type MeasuredText, measure, parseOp, rebase, type TextOp } from "../domain/ot";
+import type { MeasuredText } from "../domain/ot";
 import { colorFor } from "../domain/participants";
 import {
   type AssignableRole,
@@ -24,7 +24,6 @@ import {
   type ClientMessage,
   type Comment,
   MAX_FRAME_BYTES,
-  type MissedOp,
   type PresenceState,
   type PresenceStatus,
   type ServerMessage,
@@ -53,6 +52,7 @@ import {
 import { type RoomError, RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { ActivityRow, DocumentRow, InvitationRow, ParticipantRow, RecordingRow, SessionRow } from "./rows";
 import { migrateRoom } from "./schema";
+import { Sequencer } from "./sequencer";
 import { activityView, participantView, participantViews, sessionView, type ViewInput } from "./views";
 
 export interface CreateSessionInit {
@@ -104,17 +104,7 @@ interface UnflushedEvent {
   op_rev?: number;
 }
 
-interface LoggedOp {
-  rev: number;
-  op: TextOp;
-  user_id: string;
-  client_id: string;
-  seq: number;
-}
-
 const MAX_CONNECTIONS = 100;
-/** How many of the latest ops stay parsed in memory. */
-const RECENT_OPS_KEPT = 512;
 /** Comments sent with the welcome. */
 const RECENT_COMMENTS = 200;
 const MAX_CONNECTIONS_PER_USER = 8;
@@ -128,8 +118,6 @@ const RECORDING_CHUNK_EVENTS = 1_000;
 const RECORDING_FLUSH_DELAY_MS = 30_000;
 /** A failed alarm step is tried again after this long. */
 const STEP_RETRY_MS = 30_000;
-/** The live text is written back to the document row every this many ops (the op log covers the rest). */
-const CHECKPOINT_EVERY = 100;
 /** Socket activity is written to `last_activity_at` at most this often. */
 const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
 
@@ -148,12 +136,8 @@ export class SessionRoom extends DurableObject<Bindings> {
   clock: () => number = () => Date.now();
   private delivery: Promise<void> = Promise.resolve();
   private readonly queues = new Map<string, Promise<void>>();
-  /** The live document; rebuilt from the last checkpoint and the op log after a restart. */
-  private liveDocument: ({ rev: number } & MeasuredText) | null = null;
-  /** The latest ops, parsed, so that a rebase or a reconnect's catch-up rarely reads the log: the ops after `from`. */
-  private recentOps: { from: number; ops: LoggedOp[] } | null = null;
-  /** The highest seq each client has had stored since the object woke; a higher seq cannot be a resend. */
-  private readonly latestSeq = new Map<string, number>();
+  /** The text, its op log and the order of ops. */
+  private readonly sequencer: Sequencer;
   /** Each socket's state while the object is awake (the attachment keeps it across hibernation); null once gone. */
   private readonly socketStates = new WeakMap<WebSocket, SocketState | null>();
   /** Participant rows by user id, read once per change (every op asks for its author's role). */
@@ -172,6 +156,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.sequencer = new Sequencer(ctx.storage, () => this.now());
     void ctx.blockConcurrencyWhile(async () => migrateRoom(this.sql));
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
@@ -214,11 +199,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       now,
     );
     this.sessionCache = undefined;
-    this.sql.exec(
-      "INSERT INTO document (id, rev, content, saved_rev, saved_at) VALUES (1, 0, ?, 0, ?)",
-      init.song_content,
-      now,
-    );
+    this.sequencer.create(init.song_content);
     this.addParticipant(owner, "owner", null);
     this.log("session_created", owner.userId, `${displayName(owner)} created the session "${init.name}"`, {
       template_id: init.template_id,
@@ -352,7 +333,10 @@ export class SessionRoom extends DurableObject<Bindings> {
         return participant;
       });
       if (joined)
-        this.broadcast({ type: "participant_joined", participant: participantView(joined, false, this.onlineUsers()) });
+        this.broadcast({
+          type: "participant_joined",
+          participant: participantView(this.withContributions([joined])[0]!, false, this.onlineUsers()),
+        });
       await this.settle();
       return this.viewFor(actor.userId);
     });
@@ -512,7 +496,11 @@ export class SessionRoom extends DurableObject<Bindings> {
         permissions: permissionsOf(role, changed.session.permissions),
       });
       await this.settle();
-      return participantView(changed.participant, this.canSeeEmails(actor.userId), this.onlineUsers());
+      return participantView(
+        this.withContributions([changed.participant])[0]!,
+        this.canSeeEmails(actor.userId),
+        this.onlineUsers(),
+      );
     });
   }
 
@@ -805,93 +793,37 @@ export class SessionRoom extends DurableObject<Bindings> {
     }
   }
 
-  /** Sequences one op: rebase it onto the ops its author had not seen, apply, store, then ack and broadcast. */
+  /** Sequences one op through the sequencer, then acks it to its author and sends it to everyone else. */
   private handleOp(socket: WebSocket, state: SocketState, seq: number, baseRev: number, rawOp: unknown): void {
     const session = this.requireSession();
     const denial = authorize(session, this.member(state.user_id), "edit");
     if (denial) refuse(403, "FORBIDDEN", denial.message);
-    const document = this.document();
-    if (baseRev > document.rev)
-      refuse(400, "INVALID_OP", `Revision ${baseRev} does not exist yet (current ${document.rev})`);
-    // The whole op log is kept, so the ops after any earlier revision are all there; a gap means a lost log.
-    const concurrent = this.opsSince(baseRev);
-    if (concurrent.length !== document.rev - baseRev) {
-      refuse(409, "RESYNC_REQUIRED", "Your copy is too old; reconnect to start from the current text");
-    }
-    // A resend of an op already applied gets its ack again. Applied, it was stored after its base revision, so it
-    // is among the ops just read; a seq above the client's highest since the object woke is new without looking.
-    const latest = this.latestSeq.get(state.client_id);
-    if (latest === undefined || seq <= latest) {
-      const applied = concurrent.find((logged) => logged.client_id === state.client_id && logged.seq === seq);
-      if (applied) {
-        this.send(socket, { type: "ack", seq, rev: applied.rev });
-        return;
-      }
-    }
-    const parsed = parseOp(rawOp);
-    if (!parsed.ok) refuse(400, parsed.code, parsed.message);
-    const op = rebase(
-      parsed.op,
-      concurrent.map((logged) => logged.op),
+    const result = this.sequencer.submit(
+      { userId: state.user_id, clientId: state.client_id, seq, baseRev, op: rawOp },
+      () => this.recordingLogFloor(),
     );
-    const result = applyChecked(document, op);
-    if (!result.ok) refuse(400, result.code, result.message);
-    const rev = document.rev + 1;
-    const logged = { rev, op, user_id: state.user_id, client_id: state.client_id, seq };
-    // One insert is atomic by itself; a checkpoint must land together with it.
-    if (rev % CHECKPOINT_EVERY === 0) this.transaction(() => this.storeOp(logged, result.text.content));
-    else this.storeOp(logged, result.text.content);
-    this.liveDocument = { rev, ...result.text };
-    this.rememberOp(logged);
+    if (result.kind === "duplicate") {
+      this.send(socket, { type: "ack", seq, rev: result.rev });
+      return;
+    }
     this.noteSocketActivity();
-    this.send(socket, { type: "ack", seq, rev });
-    this.broadcastExcept(socket, { type: "op", rev, op, user_id: state.user_id });
+    this.send(socket, { type: "ack", seq, rev: result.rev });
+    this.broadcastExcept(socket, { type: "op", rev: result.rev, op: result.op, user_id: state.user_id });
     this.flushRecordingIfFull();
     // An op can only bring a deadline as near as the next auto-save or recording flush.
     const nearest = this.clock() + Math.min(session.settings.auto_save_interval * 1000, RECORDING_FLUSH_DELAY_MS);
     if (this.armedFor == null || this.armedFor > nearest) this.armAlarm();
   }
 
-  private storeOp(logged: LoggedOp, content: string): void {
-    this.sql.exec(
-      "INSERT INTO ops (rev, client_id, seq, user_id, op, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      logged.rev,
-      logged.client_id,
-      logged.seq,
-      logged.user_id,
-      JSON.stringify(logged.op),
-      this.now(),
+  /** The lowest revision a recording still has to read from the op log. */
+  private recordingLogFloor(): number {
+    return (
+      this.sql
+        .exec<{ rev: number | null }>(
+          "SELECT min(ops_flushed_rev) AS rev FROM recordings WHERE status = 'recording' OR stop_rev > ops_flushed_rev",
+        )
+        .one().rev ?? Number.POSITIVE_INFINITY
     );
-    if (logged.rev % CHECKPOINT_EVERY === 0)
-      this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", logged.rev, content);
-  }
-
-  private rememberOp(logged: LoggedOp): void {
-    this.latestSeq.set(logged.client_id, Math.max(this.latestSeq.get(logged.client_id) ?? logged.seq, logged.seq));
-    const recent = this.recentOps;
-    if (!recent || recent.from + recent.ops.length !== logged.rev - 1) {
-      this.recentOps = { from: logged.rev - 1, ops: [logged] };
-      return;
-    }
-    recent.ops.push(logged);
-    if (recent.ops.length > RECENT_OPS_KEPT) {
-      const dropped = recent.ops.length - RECENT_OPS_KEPT / 2;
-      recent.ops.splice(0, dropped);
-      recent.from += dropped;
-    }
-  }
-
-  /** The ops stored after revision `rev`, oldest first: from memory when they are recent, else from the log. */
-  private opsSince(rev: number): LoggedOp[] {
-    const recent = this.recentOps;
-    if (recent && rev >= recent.from) return recent.ops.slice(rev - recent.from);
-    return this.sql
-      .exec<{ rev: number; op: string; user_id: string; client_id: string; seq: number }>(
-        "SELECT rev, op, user_id, client_id, seq FROM ops WHERE rev > ? ORDER BY rev",
-        rev,
-      )
-      .toArray()
-      .map((row) => ({ ...row, op: JSON.parse(row.op) as TextOp }));
   }
 
   private handlePresence(
@@ -950,22 +882,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     const view = this.viewFor(userId);
     const member = this.member(userId)!;
     const document = this.document();
-    let missed: MissedOp[] | undefined;
-    let resync: boolean | undefined;
-    if (sinceRev !== null) {
-      const rows = sinceRev <= document.rev ? this.opsSince(sinceRev) : [];
-      if (sinceRev > document.rev || rows.length !== document.rev - sinceRev) {
-        resync = true;
-      } else {
-        missed = rows.map((row) => ({
-          rev: row.rev,
-          op: row.op,
-          user_id: row.user_id,
-          client_id: row.client_id,
-          seq: row.seq,
-        }));
-      }
-    }
+    const catchUp = sinceRev === null ? null : this.sequencer.catchUp(sinceRev);
     return {
       type: "welcome",
       session: view,
@@ -975,28 +892,14 @@ export class SessionRoom extends DurableObject<Bindings> {
         permissions: view.permissions,
         color: member.color,
         client_id: clientId,
-        last_seq: this.lastAppliedSeq(userId, clientId),
+        last_seq: this.sequencer.lastSeq(userId, clientId),
       },
       doc: { rev: document.rev, content: document.content },
       participants: view.participants,
       presence: this.presenceStates(),
       comments: this.recentComments(),
-      ...(missed ? { missed } : {}),
-      ...(resync ? { resync } : {}),
+      ...catchUp,
     };
-  }
-
-  /** The highest seq applied from this user's client (0 for none). */
-  private lastAppliedSeq(userId: string, clientId: string): number {
-    return (
-      this.sql
-        .exec<{ seq: number | null }>(
-          "SELECT max(seq) AS seq FROM ops WHERE user_id = ? AND client_id = ?",
-          userId,
-          clientId,
-        )
-        .one().seq ?? 0
-    );
   }
 
   /** The latest comments, oldest first. */
@@ -1418,9 +1321,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     return this.run(async () => {
       const session = this.requirePermission(actor, "read");
       const count = (query: string) => this.sql.exec<{ n: number }>(query).one().n;
-      const byUser = this.sql
-        .exec<{ user_id: string; edits: number }>("SELECT user_id, count(*) AS edits FROM ops GROUP BY user_id")
-        .toArray();
+      const byUser = this.sequencer.editCounts();
       const recordings = this.sql.exec("SELECT * FROM recordings").toArray() as unknown as RecordingRow[];
       const end = session.ended_at ? Date.parse(session.ended_at) : this.clock();
       return {
@@ -1431,8 +1332,8 @@ export class SessionRoom extends DurableObject<Bindings> {
           peak_online: Number(this.metaValue("peak_online") ?? "0"),
         },
         edits: {
-          total: count("SELECT count(*) AS n FROM ops"),
-          by_user: Object.fromEntries(byUser.map((row) => [row.user_id, row.edits])),
+          total: [...byUser.values()].reduce((total, edits) => total + edits, 0),
+          by_user: Object.fromEntries(byUser),
         },
         comments: count("SELECT count(*) AS n FROM comments"),
         activities: count("SELECT count(*) AS n FROM activities"),
@@ -1560,9 +1461,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     await this.ctx.storage.deleteAll();
     this.sessionCache = undefined;
     this.memberCache.clear();
-    this.liveDocument = null;
-    this.recentOps = null;
-    this.latestSeq.clear();
+    this.sequencer.forget();
     this.recordingCache = undefined;
     this.armedFor = undefined;
     // An empty schema, so later calls find no session (the Worker then serves the archive).
@@ -1577,7 +1476,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       format: 1,
       archived_at: this.now(),
       session: { ...sessionRow, invitation_code: null },
-      participants: this.participants(),
+      participants: this.withContributions(this.participants()),
       activities: rows<ActivityRow>("SELECT * FROM activities ORDER BY id"),
       ops: rows<SessionArchive["ops"][number]>(
         "SELECT rev, client_id, seq, user_id, op, created_at FROM ops ORDER BY rev",
@@ -1662,6 +1561,21 @@ export class SessionRoom extends DurableObject<Bindings> {
       .toArray() as unknown as ParticipantRow[];
   }
 
+  /** The rows with `contribution_count`: the ops each applied over the whole session, plus their comments. */
+  private withContributions(rows: ParticipantRow[]): ParticipantRow[] {
+    const edits = this.sequencer.editCounts();
+    const comments = new Map(
+      this.sql
+        .exec<{ user_id: string; n: number }>("SELECT user_id, count(*) AS n FROM comments GROUP BY user_id")
+        .toArray()
+        .map((row) => [row.user_id, row.n]),
+    );
+    return rows.map((row) => ({
+      ...row,
+      contribution_count: (edits.get(row.user_id) ?? 0) + (comments.get(row.user_id) ?? 0),
+    }));
+  }
+
   private participantCount(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM participants WHERE status = 'active'").one().n;
   }
@@ -1678,22 +1592,9 @@ export class SessionRoom extends DurableObject<Bindings> {
       .one() as unknown as DocumentRow;
   }
 
-  /** The text as it stands: the checkpoint plus every op after it. */
+  /** The text as it stands. */
   protected document(): { rev: number } & MeasuredText {
-    if (!this.liveDocument) {
-      const checkpoint = this.documentRow();
-      let content = checkpoint.content;
-      let rev = checkpoint.rev;
-      for (const row of this.sql.exec<{ rev: number; op: string }>(
-        "SELECT rev, op FROM ops WHERE rev > ? ORDER BY rev",
-        rev,
-      )) {
-        content = applyOp(content, JSON.parse(row.op) as TextOp);
-        rev = row.rev;
-      }
-      this.liveDocument = { rev, ...measure(content) };
-    }
-    return this.liveDocument;
+    return this.sequencer.document();
   }
 
   private isRecording(): boolean {
@@ -1877,7 +1778,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   private viewInput(): ViewInput {
     return {
       session: this.requireSession(),
-      participants: this.participants(),
+      participants: this.withContributions(this.participants()),
       online: this.onlineUsers(),
       isRecording: this.isRecording(),
     };
@@ -2153,6 +2054,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       this.recordingCache = undefined;
       this.bufferedEvents = undefined;
       this.memberCache.clear();
+      this.sequencer.forget();
       throw error;
     }
   }
