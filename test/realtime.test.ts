@@ -2,8 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionRoom } from "../src/room/session-room";
-import { api, createSession, newUser } from "./helpers";
-import { connect } from "./socket-helpers";
+import { api, createSession, newUser, type TestUser } from "./helpers";
+import { connect, openSocket, type TestSocket, wrap } from "./socket-helpers";
 
 describe("editing together", () => {
   it("welcomes, sequences, acks and broadcasts ops", async () => {
@@ -146,6 +146,12 @@ describe("roles on every message", () => {
     const socket = await connect(editor, session.id);
     await socket.next("welcome");
     await api("DELETE", `/sessions/${session.id}/participants/${editor.id}`, { user: owner });
+    // Announced first: over real TCP the close itself can take seconds to reach a client.
+    expect(await socket.next("closing")).toEqual({
+      type: "closing",
+      code: 4403,
+      reason: "You were removed from the session",
+    });
     expect((await socket.closed).code).toBe(4403);
     const ticket = await api("POST", `/sessions/${session.id}/ticket`, { user: editor });
     expect(ticket.status).toBe(403);
@@ -166,6 +172,7 @@ describe("roles on every message", () => {
     expect(await socket.next("ack")).toMatchObject({ seq: 2, rev: 1 });
     await api("POST", `/sessions/${session.id}/end`, { user: owner });
     expect(await socket.next("session_status")).toMatchObject({ status: "ended" });
+    expect(await socket.next("closing")).toMatchObject({ code: 4410 });
     expect((await socket.closed).code).toBe(4410);
     const ticket = await api("POST", `/sessions/${session.id}/ticket`, { user: editor });
     expect(ticket.status).toBe(409);
@@ -203,6 +210,67 @@ describe("resends and reconnects", () => {
     expect(forged.status).toBe(401);
     const noUpgrade = await api("GET", `/sessions/${session.id}/ws`, { user: editor });
     expect(noUpgrade.status).toBe(426);
+  });
+});
+
+describe("connections", () => {
+  const bearerUpgrade = (user: TestUser, sessionId: string) =>
+    openSocket(`http://sessions.test/api/v1/sessions/${sessionId}/ws?client_id=${crypto.randomUUID()}`, {
+      Authorization: `Bearer ${user.token}`,
+    });
+  const socketsInObject = (sessionId: string) =>
+    runInDurableObject(
+      env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(sessionId)),
+      (_room, state) => state.getWebSockets().length,
+    );
+
+  it("a refused upgrade never enters the object's socket set, so a stranger cannot lock the band out", async () => {
+    const { session, owner, editor } = await band();
+    const stranger = await newUser("stranger");
+    // Upgrades whose client end is never read or closed, as a stranger leaving them half-closed would.
+    const refused = await Promise.all(Array.from({ length: 105 }, () => bearerUpgrade(stranger, session.id)));
+    expect(refused.every((response) => response.status === 101)).toBe(true);
+    const first = wrap(refused[0]!.webSocket!);
+    expect(await first.next("closing")).toMatchObject({ code: 4403 });
+    expect((await first.closed).code).toBe(4403);
+    expect(await socketsInObject(session.id)).toBe(0);
+    for (const user of [owner, editor]) {
+      const socket = await connect(user, session.id);
+      await socket.next("welcome");
+    }
+    expect(await socketsInObject(session.id)).toBe(2);
+  });
+
+  it("counts only a member's own sockets against them, and only those still open", async () => {
+    const { session, owner, editor } = await band();
+    const tabs: TestSocket[] = [];
+    for (let index = 0; index < 8; index += 1) {
+      const tab = await connect(editor, session.id);
+      await tab.next("welcome");
+      tabs.push(tab);
+    }
+    const ninth = await api("POST", `/sessions/${session.id}/ticket`, { user: editor });
+    expect(ninth.status).toBe(409);
+    expect(ninth.body.error.code).toBe("TOO_MANY_CONNECTIONS");
+    const ninthSocket = wrap((await bearerUpgrade(editor, session.id)).webSocket!);
+    expect(await ninthSocket.next("closing")).toMatchObject({ code: 4409 });
+    // The others are not affected.
+    const leader = await connect(owner, session.id);
+    await leader.next("welcome");
+    // A socket the object closed (here: a frame too big) stops counting at once.
+    tabs[0]!.send({ type: "comment", text: "x".repeat(70 * 1024) });
+    expect(await tabs[0]!.next("closing")).toMatchObject({ code: 1009 });
+    const again = await connect(editor, session.id);
+    await again.next("welcome");
+  });
+
+  it("rate-limits upgrades per user", async () => {
+    const { session } = await band();
+    const stranger = await newUser("stranger");
+    const responses = await Promise.all(Array.from({ length: 130 }, () => bearerUpgrade(stranger, session.id)));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 101).length).toBeLessThanOrEqual(120);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(10);
   });
 });
 

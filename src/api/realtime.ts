@@ -68,6 +68,12 @@ export async function upgradeToWebSocket(c: Context<AppEnv>): Promise<Response> 
     } else {
       actor = await authenticate(c.req.header("Authorization"), c.env);
     }
+    const { success } = await c.env.UPGRADE_LIMITER.limit({ key: actor.userId });
+    if (!success) {
+      throw new ApiError(429, "RATE_LIMITED", "Too many connection attempts; wait a minute and try again", undefined, {
+        "Retry-After": "60",
+      });
+    }
     const clientId = c.req.query("client_id") ?? crypto.randomUUID();
     if (!CLIENT_ID.test(clientId)) {
       throw new ApiError(400, "VALIDATION_ERROR", "client_id: 1 to 64 letters, digits, '-' or '_'", [
@@ -88,7 +94,7 @@ export async function upgradeToWebSocket(c: Context<AppEnv>): Promise<Response> 
     if (error instanceof ApiError) {
       return new Response(JSON.stringify(errorBody(error.code, error.message, error.details)), {
         status: error.status,
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", ...error.headers },
       });
     }
     throw error;

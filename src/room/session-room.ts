@@ -104,7 +104,6 @@ interface UnflushedEvent {
   op_rev?: number;
 }
 
-const MAX_CONNECTIONS = 100;
 /** Comments sent with the welcome. */
 const RECENT_COMMENTS = 200;
 const MAX_CONNECTIONS_PER_USER = 8;
@@ -645,15 +644,12 @@ export class SessionRoom extends DurableObject<Bindings> {
         close: CLOSE.noAccess,
       };
     }
-    const sockets = this.ctx.getWebSockets();
-    if (
-      sockets.length >= MAX_CONNECTIONS ||
-      this.ctx.getWebSockets(userTag(userId)).length >= MAX_CONNECTIONS_PER_USER
-    ) {
+    // Only the member's own sockets count against them, so no one can use up another member's share.
+    if (this.liveSockets(userTag(userId)).length >= MAX_CONNECTIONS_PER_USER) {
       return {
         status: 409,
         code: "TOO_MANY_CONNECTIONS",
-        message: "Too many connections",
+        message: `You have ${MAX_CONNECTIONS_PER_USER} connections to this session already; close one first`,
         close: CLOSE.tooManyConnections,
       };
     }
@@ -672,7 +668,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     const sinceRevText = url.searchParams.get("since_rev") ?? "";
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [userTag(actor.userId)]);
     const now = this.clock();
     let refusal: { close: number; message: string } | null = null;
     if (ticketId && !this.consumeTicket(ticketId, now)) {
@@ -680,9 +675,14 @@ export class SessionRoom extends DurableObject<Bindings> {
     }
     refusal ??= this.connectionRefusal(actor.userId);
     if (refusal) {
+      // Accepted plainly, never into the object's socket set: a refused socket counts toward nothing, holds
+      // nothing, and the runtime releases it as soon as it is closed. Browsers can read the close code.
+      server.accept();
+      this.send(server, { type: "closing", code: refusal.close, reason: refusal.message });
       server.close(refusal.close, refusal.message);
       return new Response(null, { status: 101, webSocket: client });
     }
+    this.ctx.acceptWebSocket(server, [userTag(actor.userId)]);
     const state: SocketState = {
       user_id: actor.userId,
       client_id: clientId,
@@ -716,14 +716,14 @@ export class SessionRoom extends DurableObject<Bindings> {
       size > MAX_FRAME_BYTES &&
       (typeof raw !== "string" || new TextEncoder().encode(raw).byteLength > MAX_FRAME_BYTES)
     ) {
-      socket.close(CLOSE.tooBig, "Messages are limited to 64 KiB");
+      this.closeSocket(socket, CLOSE.tooBig, "Messages are limited to 64 KiB");
       return;
     }
     // The token bucket lives in memory only: after hibernation (ten quiet seconds at least) it would be full anyway.
     if (!this.takeToken(state)) {
       state.strikes += 1;
       if (state.strikes >= MAX_STRIKES) {
-        socket.close(CLOSE.rateLimited, "Too many messages");
+        this.closeSocket(socket, CLOSE.rateLimited, "Too many messages");
       } else {
         // A dropped op is named, so its author knows to send it again.
         const dropped = parseClientMessage(raw);
@@ -1456,7 +1456,9 @@ export class SessionRoom extends DurableObject<Bindings> {
       session: { ...this.projectionOf(archived), archive_key: key },
       members: { participants: this.participants(), invitations: [] },
     });
-    for (const socket of this.ctx.getWebSockets()) socket.close(CLOSE.sessionClosed, "The session has been archived");
+    for (const socket of this.ctx.getWebSockets()) {
+      this.closeSocket(socket, CLOSE.sessionClosed, "The session has been archived");
+    }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.sessionCache = undefined;
@@ -1819,24 +1821,34 @@ export class SessionRoom extends DurableObject<Bindings> {
     const status = this.requireSession().status;
     this.broadcast({ type: "session_status", status });
     if (status === "ended" || status === "archived") {
-      for (const socket of this.ctx.getWebSockets()) {
-        try {
-          socket.close(CLOSE.sessionClosed, `The session has ${status}`);
-        } catch {
-          // already closed
-        }
-      }
+      for (const socket of this.ctx.getWebSockets())
+        this.closeSocket(socket, CLOSE.sessionClosed, `The session has ${status}`);
     }
   }
 
   protected closeSocketsOf(userId: string, code: number, reason: string): void {
-    for (const socket of this.ctx.getWebSockets(userTag(userId))) {
-      try {
-        socket.close(code, reason);
-      } catch {
-        // already closed
-      }
+    for (const socket of this.ctx.getWebSockets(userTag(userId))) this.closeSocket(socket, code, reason);
+  }
+
+  /**
+   * Closes a socket from the object's side. The `closing` message goes first: the runtime sends the close frame at
+   * once but keeps a hibernatable socket's connection open until the object is evicted, so clients act on the
+   * message. The socket stops counting, and receiving, at once.
+   */
+  private closeSocket(socket: WebSocket, code: number, reason: string): void {
+    if (!this.socketState(socket)) return;
+    this.send(socket, { type: "closing", code, reason });
+    this.socketGone(socket);
+    try {
+      socket.close(code, reason);
+    } catch {
+      // already closed
     }
+  }
+
+  /** Sockets the object has accepted and not closed (all of them, or those with `tag`). */
+  private liveSockets(tag?: string): WebSocket[] {
+    return this.ctx.getWebSockets(tag).filter((socket) => this.socketState(socket) !== null);
   }
 
   // ---------------------------------------------------------------- outbox and projection
