@@ -1,9 +1,10 @@
 /** Identity (CONTRACT §2): who may call, with which tokens, and what a token says about its bearer. */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { decodeJwt, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { app } from "../src/api/app";
-import { api, errorCode, newUser } from "./helpers";
+import { issueTicket } from "../src/auth/tickets";
+import { api, createSession, errorCode, newUser } from "./helpers";
 
 const encoder = new TextEncoder();
 
@@ -340,5 +341,83 @@ describe("asymmetric keys from JWT_JWKS_URL", () => {
     const user = await newUser("both-configs");
     const response = await callWith({ JWT_JWKS_URL: url }, "GET", "/songs", { token: user.token });
     expect(response.status).toBe(200);
+  });
+});
+
+describe("a WebSocket ticket opens one socket and nothing else", () => {
+  async function ticketFor(user: Awaited<ReturnType<typeof newUser>>, sessionId: string) {
+    const response = await api("POST", `/sessions/${sessionId}/ticket`, { user });
+    expect(response.status).toBe(200);
+    return response.body.data.ticket as string;
+  }
+  const upgrade = (sessionId: string, headers: Record<string, string>, query = "") =>
+    exports.default.fetch(`http://sessions.test/api/v1/sessions/${sessionId}/ws?client_id=c1${query}`, {
+      headers: { Upgrade: "websocket", ...headers },
+    });
+
+  it("is refused as a bearer token by every REST route, the ticket route included", async () => {
+    const owner = await newUser("owner");
+    const session = await createSession(owner);
+    const ticket = await ticketFor(owner, session.id);
+    expect((await api("GET", "/songs", { token: ticket })).status).toBe(401);
+    const created = await api("POST", "/songs", { token: ticket, body: { title: "Mine now", content: "x" } });
+    expect(created.status).toBe(401);
+    expect(errorCode(created)).toBe("UNAUTHORIZED");
+    // A leaked ticket cannot renew itself.
+    expect((await api("POST", `/sessions/${session.id}/ticket`, { token: ticket })).status).toBe(401);
+    // Whatever JWT_AUDIENCE says.
+    const configured = await callWith({ JWT_AUDIENCE: "chordme-sessions:ws" }, "GET", "/songs", { token: ticket });
+    expect(configured.status).toBe(401);
+  });
+
+  it("is refused as a bearer token on an upgrade, for its own session and for any other", async () => {
+    const owner = await newUser("owner");
+    const session = await createSession(owner);
+    const other = await createSession(owner);
+    const ticket = await ticketFor(owner, session.id);
+    for (const id of [session.id, other.id]) {
+      const response = await upgrade(id, { Authorization: `Bearer ${ticket}` });
+      expect(response.status).toBe(401);
+    }
+    // Used once in ?ticket=, it opens its socket; a second use is refused by the session.
+    const first = await upgrade(session.id, {}, `&ticket=${encodeURIComponent(ticket)}`);
+    expect(first.status).toBe(101);
+    first.webSocket!.accept();
+    const again = await upgrade(session.id, {}, `&ticket=${encodeURIComponent(ticket)}`);
+    const closed = new Promise<number>((resolve) => again.webSocket!.addEventListener("close", (e) => resolve(e.code)));
+    again.webSocket!.accept();
+    expect(await closed).toBe(4401);
+    // For another session it is refused before the upgrade.
+    expect((await upgrade(other.id, {}, `&ticket=${encodeURIComponent(ticket)}`)).status).toBe(401);
+    first.webSocket!.close();
+  });
+
+  it("is refused once expired, and a token signed with the sign-in secret is no ticket", async () => {
+    const owner = await newUser("owner");
+    const session = await createSession(owner);
+    const actor = { userId: owner.id, email: owner.email, name: owner.name, isAdmin: false };
+    const expired = await issueTicket(env, session.id, actor, Date.now() - 120_000);
+    expect((await upgrade(session.id, {}, `&ticket=${encodeURIComponent(expired.ticket)}`)).status).toBe(401);
+    // A ticket-shaped token signed with JWT_SECRET, as tickets once were: not a ticket, and not a sign-in either.
+    const lookalike = await new SignJWT({ sid: session.id })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(owner.id)
+      .setJti(crypto.randomUUID())
+      .setAudience("chordme-sessions:ws")
+      .setExpirationTime("1m")
+      .sign(encoder.encode(env.JWT_SECRET));
+    expect((await upgrade(session.id, {}, `&ticket=${encodeURIComponent(lookalike)}`)).status).toBe(401);
+    expect((await api("GET", "/songs", { token: lookalike })).status).toBe(401);
+  });
+});
+
+describe("email_verified", () => {
+  it("an address the provider calls unverified is not the user's", async () => {
+    const sub = uniqueSub("unverified");
+    const token = await hsToken({ sub, email: "Band@Example.test", email_verified: false, exp: nowSeconds() + 600 });
+    const verified = await hsToken({ sub, email: "Band@Example.test", email_verified: true, exp: nowSeconds() + 600 });
+    const { actorFromClaims } = await import("../src/auth/tokens");
+    expect(actorFromClaims(decodeJwt(token)).email).toBeNull();
+    expect(actorFromClaims(decodeJwt(verified)).email).toBe("band@example.test");
   });
 });

@@ -9,12 +9,15 @@ import {
   SignJWT,
 } from "jose";
 import type { Actor, Secrets } from "../env";
+import { TICKET_AUDIENCE, TICKET_TYPE } from "./tickets";
 
 const CLOCK_TOLERANCE_SECONDS = 30;
 const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
 export const DEV_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 
 export class TokenError extends Error {}
+
+const TICKET_REFUSAL = "A WebSocket ticket opens one socket and is not a sign-in token";
 
 /** One remote key set per URL for the life of the isolate: jose caches the keys and refetches on rotation. */
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
@@ -53,8 +56,11 @@ export async function verifyToken(token: string, config: Secrets): Promise<Actor
 async function verifySignature(token: string, config: Secrets): Promise<{ actor: Actor; expiresAt: number }> {
   let algorithm: string | undefined;
   try {
-    algorithm = decodeProtectedHeader(token).alg;
-  } catch {
+    const header = decodeProtectedHeader(token);
+    algorithm = header.alg;
+    if (header.typ === TICKET_TYPE) throw new TokenError(TICKET_REFUSAL);
+  } catch (error) {
+    if (error instanceof TokenError) throw error;
     throw new TokenError("The token is not a JWT");
   }
   const options = {
@@ -84,6 +90,9 @@ async function verifySignature(token: string, config: Secrets): Promise<{ actor:
     if (error instanceof joseErrors.JOSEError) throw new TokenError("The token is invalid");
     throw error;
   }
+  // Checked whatever JWT_AUDIENCE says: a token meant for a socket never signs anyone in.
+  const audiences = typeof payload.aud === "string" ? [payload.aud] : (payload.aud ?? []);
+  if (audiences.includes(TICKET_AUDIENCE)) throw new TokenError(TICKET_REFUSAL);
   return { actor: actorFromClaims(payload), expiresAt: (payload.exp ?? 0) * 1000 };
 }
 
@@ -99,7 +108,11 @@ export function actorFromClaims(payload: JWTPayload): Actor {
           ? legacyId
           : null;
   if (!userId || userId.length > 255) throw new TokenError("The token names no user (sub or user_id)");
-  const email = typeof payload.email === "string" && payload.email.length <= 320 ? payload.email.toLowerCase() : null;
+  // An address the identity provider says is unverified is not used: shares and invitations follow the address.
+  const email =
+    typeof payload.email === "string" && payload.email.length <= 320 && payload.email_verified !== false
+      ? payload.email.toLowerCase()
+      : null;
   const name = typeof payload.name === "string" ? payload.name.slice(0, 100) : null;
   const roles = payload.roles;
   const isAdmin = Array.isArray(roles) && roles.includes("admin");
