@@ -52,16 +52,17 @@ async function fixture(templateId?: number): Promise<Fixture> {
 }
 
 /** A fresh pending invitation, so each caller has one to revoke. */
-async function pendingInvitation(f: Fixture): Promise<string> {
+async function pendingInvitation(f: Fixture, inviter: keyof Fixture["users"] = "owner"): Promise<string> {
   const email = `pending-${crypto.randomUUID()}@example.test`;
   await api("POST", `/sessions/${f.sessionId}/invite`, {
-    user: f.users.owner,
+    user: f.users[inviter],
     body: { users: [{ email, role: "viewer" }] },
   });
   const row = await env.DB.prepare("SELECT id FROM session_invitations WHERE session_id = ? AND email = ?")
     .bind(f.sessionId, email)
     .first<{ id: string }>();
-  return row!.id;
+  // A caller who may not invite sent none: any id will do, the refusal comes first.
+  return row?.id ?? crypto.randomUUID();
 }
 
 interface RouteCase {
@@ -132,8 +133,16 @@ const routes: RouteCase[] = [
     expected: { owner: 200, editor: 200, commenter: 403, viewer: 403, stranger: 403, removed: 403, lessonEditor: 403 },
   },
   {
+    // Someone else's invitation: only those who manage participants may revoke it.
     name: "DELETE /sessions/:id/invitations/:invitationId",
-    before: pendingInvitation,
+    before: (f) => pendingInvitation(f, "owner"),
+    request: (f, invitationId) => ({ method: "DELETE", path: `/sessions/${f.sessionId}/invitations/${invitationId}` }),
+    expected: { owner: 200, editor: 403, commenter: 403, viewer: 403, stranger: 403, removed: 403, lessonEditor: 403 },
+  },
+  {
+    // An invitation the editor sent: the editor may revoke it too.
+    name: "DELETE /sessions/:id/invitations/:invitationId (the editor's own)",
+    before: (f) => pendingInvitation(f, "editor"),
     request: (f, invitationId) => ({ method: "DELETE", path: `/sessions/${f.sessionId}/invitations/${invitationId}` }),
     expected: { owner: 200, editor: 200, commenter: 403, viewer: 403, stranger: 403, removed: 403, lessonEditor: 403 },
   },

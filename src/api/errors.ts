@@ -26,6 +26,11 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 
 export const notFound = (what = "Resource") => new ApiError(404, "NOT_FOUND", `${what} not found`);
 
+export const invalidCursor = () =>
+  new ApiError(400, "VALIDATION_ERROR", "Invalid request: cursor: not a cursor from this list", [
+    { path: "cursor", message: "not a cursor from this list" },
+  ]);
+
 /** Zod issues as the contract's `details`: each issue's path and message. */
 export function validationError(issues: readonly { path: PropertyKey[]; message: string }[]): ApiError {
   const details = issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));

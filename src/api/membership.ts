@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { database } from "../db/client";
-import { myInvitations, usersByEmail } from "../db/invitations";
+import { myInvitations } from "../db/invitations";
+import { decodeCursor } from "../db/sessions";
 import {
   ActivityQuerySchema,
   ActivitySchema,
@@ -8,11 +9,13 @@ import {
   InviteResultSchema,
   InviteSchema,
   JoinSchema,
+  PageQuerySchema,
   ParticipantSchema,
   RoleChangeSchema,
   SessionViewSchema,
   TransferSchema,
 } from "../domain/schemas";
+import { invalidCursor } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
 import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
@@ -36,9 +39,18 @@ export const membershipRouter = createRouter()
       path: "/sessions/my-invitations",
       tags: ["membership"],
       security,
-      responses: responses(z.object({ invitations: z.array(InvitationSchema) }), "My pending invitations"),
+      request: { query: PageQuerySchema },
+      responses: responses(
+        z.object({ invitations: z.array(InvitationSchema), next_cursor: z.string().nullable() }),
+        "My pending invitations, newest first",
+      ),
     }),
-    async (c) => ok(c, { invitations: await myInvitations(database(c.env.DB), c.get("actor")) }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+      if (query.cursor && !cursor) throw invalidCursor();
+      return ok(c, await myInvitations(database(c.env.DB), c.get("actor"), { limit: query.limit, cursor }));
+    },
   )
   .openapi(
     createRoute({
@@ -93,14 +105,11 @@ export const membershipRouter = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const emails = body.users.flatMap((entry) => (entry.email ? [entry.email.toLowerCase()] : []));
-      const known = await usersByEmail(database(c.env.DB), emails);
-      const invitees = body.users.map((entry) => {
-        const email = entry.email?.toLowerCase();
-        return email
-          ? { email, role: entry.role, known_user_id: known.get(email) ?? null }
-          : { user_id: entry.user_id, role: entry.role };
-      });
+      const invitees = body.users.map((entry) =>
+        entry.email
+          ? { email: entry.email.toLowerCase(), role: entry.role }
+          : { user_id: entry.user_id, role: entry.role },
+      );
       return ok(
         c,
         unwrap(await roomFor(c.env, c.req.valid("param").id).invite(c.get("actor"), invitees, body.message)),

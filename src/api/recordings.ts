@@ -1,5 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { chunkKey, type RecordingEvent, type RecordingManifest, textAt } from "../domain/recording";
+import {
+  chunkKey,
+  type RecordingEvent,
+  type RecordingPlayback,
+  type RecordingReader,
+  textAt,
+  visibleTo,
+} from "../domain/recording";
 import {
   HealthSchema,
   PlaybackRangeSchema,
@@ -21,11 +28,12 @@ const RecordingParams = SessionIdParam.extend({
   rid: z.uuid().openapi({ param: { name: "rid", in: "path" } }),
 });
 
-/** Every event of a recording in order: the chunks in R2, then what the object still buffers. */
+/**
+ * Every event of a recording its reader may see, in order: the chunks in R2, then what the object still buffers.
+ */
 async function* recordingEvents(
   env: Bindings,
-  manifest: RecordingManifest,
-  tail: RecordingEvent[],
+  { manifest, tail, reader }: RecordingPlayback,
   range: { from?: number; to?: number },
 ): AsyncGenerator<RecordingEvent[]> {
   for (let chunk = 1; chunk <= manifest.chunks_count; chunk += 1) {
@@ -37,13 +45,20 @@ async function* recordingEvents(
       await object.body.cancel();
       continue;
     }
-    yield inRange(parseNdjson<RecordingEvent>(await gunzip(object.body)), range);
+    yield readable(parseNdjson<RecordingEvent>(await gunzip(object.body)), range, reader);
   }
-  yield inRange(tail, range);
+  yield readable(tail, range, reader);
 }
 
-function inRange(events: RecordingEvent[], range: { from?: number; to?: number }): RecordingEvent[] {
-  return events.filter((event) => (range.from ?? 0) <= event.t && event.t <= (range.to ?? Number.POSITIVE_INFINITY));
+function readable(
+  events: RecordingEvent[],
+  range: { from?: number; to?: number },
+  reader: RecordingReader,
+): RecordingEvent[] {
+  return events.filter(
+    (event) =>
+      (range.from ?? 0) <= event.t && event.t <= (range.to ?? Number.POSITIVE_INFINITY) && visibleTo(event, reader),
+  );
 }
 
 export const recordingsRouter = createRouter()
@@ -133,15 +148,13 @@ export const recordingsRouter = createRouter()
           { path: "from_ms", message: "must not be after to_ms" },
         ]);
       }
-      const { manifest, tail } = unwrap(
-        await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid)),
-      );
+      const playback = unwrap(await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid)));
       const encoder = new TextEncoder();
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
       const writer = writable.getWriter();
       const pump = async () => {
         try {
-          for await (const events of recordingEvents(c.env, manifest, tail, { from: from_ms, to: to_ms })) {
+          for await (const events of recordingEvents(c.env, playback, { from: from_ms, to: to_ms })) {
             if (events.length)
               await writer.write(encoder.encode(`${events.map((event) => JSON.stringify(event)).join("\n")}\n`));
           }
@@ -166,12 +179,10 @@ export const recordingsRouter = createRouter()
     async (c) => {
       const { id, rid } = c.req.valid("param");
       const { at_ms } = c.req.valid("query");
-      const { manifest, tail } = unwrap(
-        await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid)),
-      );
+      const playback = unwrap(await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid)));
       const events: RecordingEvent[] = [];
-      for await (const batch of recordingEvents(c.env, manifest, tail, { to: at_ms })) events.push(...batch);
-      return ok(c, { ...textAt(manifest, events, at_ms), at_ms });
+      for await (const batch of recordingEvents(c.env, playback, { to: at_ms })) events.push(...batch);
+      return ok(c, { ...textAt(playback.manifest, events, at_ms), at_ms });
     },
   )
   .openapi(

@@ -11,7 +11,7 @@ import {
   SessionViewSchema,
 } from "../domain/schemas";
 import { resolveSessionConfig } from "../domain/templates";
-import { ApiError, notFound } from "./errors";
+import { ApiError, invalidCursor, notFound } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
 import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
@@ -44,11 +44,7 @@ export const sessionsRouter = createRouter()
     async (c) => {
       const query = c.req.valid("query");
       const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-      if (query.cursor && !cursor) {
-        throw new ApiError(400, "VALIDATION_ERROR", "Invalid request: cursor: not a cursor from this list", [
-          { path: "cursor", message: "not a cursor from this list" },
-        ]);
-      }
+      if (query.cursor && !cursor) throw invalidCursor();
       return ok(c, await mySessions(database(c.env.DB), c.get("actor").userId, { ...query, cursor }));
     },
   )

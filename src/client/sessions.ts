@@ -161,8 +161,12 @@ export class SessionManagementService {
     });
   }
 
-  getMyInvitations(): Promise<{ invitations: Invitation[] }> {
-    return this.#json("GET", "/sessions/my-invitations");
+  /** My pending invitations, newest first; pass `next_cursor` back for the next page. */
+  getMyInvitations(page: { limit?: number; cursor?: string } = {}): Promise<{
+    invitations: Invitation[];
+    next_cursor: string | null;
+  }> {
+    return this.#json("GET", "/sessions/my-invitations", { query: page });
   }
 
   revokeInvitation(sessionId: string, invitationId: string): Promise<{ id: string; revoked: true }> {

@@ -1,22 +1,36 @@
-import { and, desc, eq, inArray, or } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { Actor } from "../env";
 import type { Database } from "./client";
-import { sessionInvitations, sessions, users } from "./schema";
+import { sessionInvitations, sessions } from "./schema";
+import { type Cursor, encodeCursor } from "./sessions";
 
-/** Pending invitations addressed to the actor, by user id or by the email in their token. */
-export async function myInvitations(db: Database, actor: Actor) {
+/**
+ * Pending invitations addressed to the actor, by user id or by the (verified) email in their token, newest first,
+ * a page at a time.
+ */
+export async function myInvitations(db: Database, actor: Actor, page: { limit: number; cursor: Cursor | null }) {
   const addressedToMe = actor.email
     ? or(eq(sessionInvitations.user_id, actor.userId), eq(sessionInvitations.email, actor.email))
     : eq(sessionInvitations.user_id, actor.userId);
+  const conditions: SQL[] = [addressedToMe!, inArray(sessions.status, ["active", "paused"])];
+  if (page.cursor) {
+    conditions.push(
+      or(
+        lt(sessionInvitations.created_at, page.cursor.at),
+        and(eq(sessionInvitations.created_at, page.cursor.at), lt(sessionInvitations.id, page.cursor.id)),
+      )!,
+    );
+  }
   const rows = await db
     .select({ invitation: sessionInvitations, session_name: sessions.name, session_status: sessions.status })
     .from(sessionInvitations)
     .innerJoin(sessions, eq(sessions.id, sessionInvitations.session_id))
-    .where(and(addressedToMe, inArray(sessions.status, ["active", "paused"])))
-    .orderBy(desc(sessionInvitations.created_at))
-    .limit(200)
+    .where(and(...conditions))
+    .orderBy(desc(sessionInvitations.created_at), desc(sessionInvitations.id))
+    .limit(page.limit + 1)
     .all();
-  return rows.map((row) => ({
+  const last = rows[Math.min(rows.length, page.limit) - 1];
+  const invitations = rows.slice(0, page.limit).map((row) => ({
     id: row.invitation.id,
     session_id: row.invitation.session_id,
     session_name: row.session_name,
@@ -26,18 +40,11 @@ export async function myInvitations(db: Database, actor: Actor) {
     message: row.invitation.message,
     created_at: row.invitation.created_at,
   }));
-}
-
-/** The users who have signed in with these emails (lower-cased), by email. */
-export async function usersByEmail(db: Database, emails: string[]): Promise<Map<string, string>> {
-  if (emails.length === 0) return new Map();
-  const rows = await db
-    .select({ id: users.id, email: users.email })
-    .from(users)
-    .where(inArray(users.email, emails))
-    .orderBy(users.created_at)
-    .all();
-  const found = new Map<string, string>();
-  for (const row of rows) if (row.email && !found.has(row.email)) found.set(row.email, row.id);
-  return found;
+  return {
+    invitations,
+    next_cursor:
+      rows.length > page.limit && last
+        ? encodeCursor({ at: last.invitation.created_at, id: last.invitation.id })
+        : null,
+  };
 }

@@ -58,3 +58,42 @@ export function decideJoin(context: JoinContext): JoinDecision {
   }
   return { outcome: "join", role, via };
 }
+
+/** Roles from least to most: one may invite at most at one's own place in this order. */
+const ROLE_RANK: Record<Role, number> = { viewer: 1, commenter: 2, editor: 3, owner: 4 };
+
+export interface InviteContext {
+  inviterId: string;
+  inviterRole: Role;
+  /** Whether the inviter holds `manage_participants`. */
+  mayManage: boolean;
+  role: AssignableRole;
+  /** The invitee was removed from this session (by user id or by the address they used). */
+  inviteeRemoved: boolean;
+  /** Who sent the invitee's pending invitation, if one is pending. */
+  pendingInvitedBy: string | null;
+}
+
+/**
+ * Whether an inviter may invite someone as `role`: never above their own role; re-admitting someone who was removed,
+ * or changing a pending invitation someone else sent, needs `manage_participants`. Null when allowed.
+ */
+export function inviteRefusal(context: InviteContext): { code: string; message: string } | null {
+  if (ROLE_RANK[context.role] > ROLE_RANK[context.inviterRole]) {
+    return {
+      code: "ROLE_ABOVE_YOURS",
+      message: `You can invite people as ${context.inviterRole} at most`,
+    };
+  }
+  if (context.mayManage) return null;
+  if (context.inviteeRemoved) {
+    return { code: "FORBIDDEN", message: "Only someone who manages participants can invite this person" };
+  }
+  if (context.pendingInvitedBy !== null && context.pendingInvitedBy !== context.inviterId) {
+    return {
+      code: "ALREADY_INVITED",
+      message: "Someone else has invited this person already; only someone who manages participants can change it",
+    };
+  }
+  return null;
+}

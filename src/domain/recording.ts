@@ -8,6 +8,26 @@ export interface RecordingEvent {
   type: string;
   user_id: string | null;
   data: unknown;
+  /** A private event (a role change, a removal): see `visibleTo`. */
+  private?: true;
+}
+
+/** Who reads a recording: private events reach those who may see private activity, and the person they are about. */
+export interface RecordingReader {
+  user_id: string;
+  sees_private: boolean;
+}
+
+/** A recording as one reader may play it: chunks 1..chunks_count are in R2, `tail` holds what follows them. */
+export interface RecordingPlayback {
+  manifest: RecordingManifest;
+  tail: RecordingEvent[];
+  reader: RecordingReader;
+}
+
+export function visibleTo(event: RecordingEvent, reader: RecordingReader): boolean {
+  if (!event.private || reader.sees_private) return true;
+  return (event.data as { user_id?: unknown } | null)?.user_id === reader.user_id;
 }
 
 export interface RecordingManifest {

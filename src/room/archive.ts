@@ -3,7 +3,7 @@
  * from it, through the same view functions the live object uses.
  */
 import { authorize } from "../domain/permissions";
-import type { RecordingManifest } from "../domain/recording";
+import type { RecordingManifest, RecordingPlayback } from "../domain/recording";
 import type { Activity, ActivityQuery, Participant, SessionView } from "../domain/schemas";
 import type { Actor, Bindings } from "../env";
 import { gunzip } from "./compression";
@@ -81,9 +81,12 @@ export class ArchivedSession {
     return this.check(actor, "read", () => ({ recordings: [...this.archive.recordings].reverse() }));
   }
 
-  recordingPlayback(actor: Actor, recordingId: string) {
+  recordingPlayback(actor: Actor, recordingId: string): RoomResult<RecordingPlayback> {
+    const denial = this.check(actor, "read", () => null);
+    if (!denial.ok) return denial;
     const found = this.archive.recordings.find((recording) => recording.id === recordingId);
     if (!found) return failure(404, "NOT_FOUND", "Recording not found");
-    return this.check(actor, "read", () => ({ manifest: found, tail: [] }));
+    const seesPrivate = this.check(actor, "view_private", () => true).ok;
+    return success({ manifest: found, tail: [], reader: { user_id: actor.userId, sees_private: seesPrivate } });
   }
 }

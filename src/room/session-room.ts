@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { displayName } from "../db/users";
 import { type Health, healthOf } from "../domain/health";
-import { decideJoin } from "../domain/membership";
+import { decideJoin, inviteRefusal } from "../domain/membership";
 import type { MeasuredText } from "../domain/ot";
 import { colorFor } from "../domain/participants";
 import {
@@ -33,6 +33,7 @@ import {
   manifestKey,
   type RecordingEvent,
   type RecordingManifest,
+  type RecordingPlayback,
   type RecordingStatus,
 } from "../domain/recording";
 import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate, SessionView } from "../domain/schemas";
@@ -66,7 +67,6 @@ export interface CreateSessionInit {
   config: SessionConfig;
 }
 
-/** An invitee as the Worker resolved it: `known_user_id` is the directory's user for an email, if any. */
 export interface SessionStats {
   participants: { total: number; active: number; online: number; peak_online: number };
   edits: { total: number; by_user: Record<string, number> };
@@ -77,12 +77,16 @@ export interface SessionStats {
   last_activity_at: string;
 }
 
-export interface ResolvedInvitee {
+/** Someone to invite: a user id, or an address (lower-cased) that belongs to whoever holds it when they join. */
+export interface Invitee {
   email?: string;
   user_id?: string;
-  known_user_id?: string | null;
   role: AssignableRole;
 }
+
+/** Pending invitations a session may hold, and invitations one inviter may send in a day, in one session. */
+const MAX_PENDING_INVITATIONS = 200;
+const MAX_INVITATIONS_PER_INVITER_PER_DAY = 100;
 
 /** What each socket carries across hibernation. */
 interface SocketState {
@@ -241,7 +245,10 @@ export class SessionRoom extends DurableObject<Bindings> {
       default_role: patch.default_role ?? session.default_role,
       settings: patch.settings ? mergeSettings(session.settings, patch.settings) : session.settings,
     };
-    if (next.access_mode === "link-access" && !next.invitation_code) next.invitation_code = newInvitationCode();
+    // Turning link access on issues a fresh code; turning it off forgets the old one, so an old link never returns.
+    if (next.access_mode !== session.access_mode) {
+      next.invitation_code = next.access_mode === "link-access" ? newInvitationCode() : null;
+    }
     const changed = (Object.keys(patch) as (keyof SessionUpdate)[]).filter((key) => patch[key] !== undefined);
     this.saveSession(next);
     this.log("session_updated", actor.userId, `${displayName(actor)} changed ${changed.join(", ")}`, {
@@ -313,13 +320,13 @@ export class SessionRoom extends DurableObject<Bindings> {
         });
         if (decision.outcome === "refuse")
           refuse(decision.denial.status, decision.denial.code, decision.denial.message);
-        if (decision.outcome === "already_member") return null;
+        if (decision.outcome === "already_member") {
+          // An invitation to an address they already joined with has done its job.
+          if (invitation) this.closeInvitation(invitation.id, "accepted");
+          return null;
+        }
         if (invitation) {
-          this.sql.exec(
-            "UPDATE invitations SET status = 'accepted', closed_at = ? WHERE id = ?",
-            this.now(),
-            invitation.id,
-          );
+          this.closeInvitation(invitation.id, "accepted");
         }
         const participant = this.addParticipant(actor, decision.role, invitation?.invited_by ?? null);
         this.log("user_joined", actor.userId, `${participant.display_name} joined as ${decision.role}`, {
@@ -367,46 +374,73 @@ export class SessionRoom extends DurableObject<Bindings> {
     });
   }
 
-  async invite(
-    actor: Actor,
-    invitees: ResolvedInvitee[],
-    message: string | undefined,
-  ): Promise<RoomResult<InviteResult>> {
+  async invite(actor: Actor, invitees: Invitee[], message: string | undefined): Promise<RoomResult<InviteResult>> {
     return this.run(async () => {
       const result = this.transaction(() => {
-        this.requirePermission(actor, "invite");
+        const session = this.requirePermission(actor, "invite");
+        const inviter = this.member(actor.userId)!;
+        const mayManage = authorize(session, inviter, "manage_participants") === null;
         const outcome: InviteResult = { invited: [], errors: [] };
-        for (const invitee of invitees) {
-          const userId = invitee.user_id ?? invitee.known_user_id ?? null;
+        const dayAgo = new Date(this.clock() - 24 * 3600_000).toISOString();
+        let pendingCount = this.sql
+          .exec<{ n: number }>("SELECT count(*) AS n FROM invitations WHERE status = 'pending'")
+          .one().n;
+        let sentToday = this.sql
+          .exec<{ n: number }>(
+            "SELECT count(*) AS n FROM invitations WHERE invited_by = ? AND created_at >= ?",
+            actor.userId,
+            dayAgo,
+          )
+          .one().n;
+        for (const [index, invitee] of invitees.entries()) {
+          const userId = invitee.user_id ?? null;
           const email = invitee.email ?? null;
-          // Answer in the shape of the request, so an email's answer never says whether someone uses it.
-          const echo = invitee.email !== undefined ? { email: invitee.email } : { user_id: invitee.user_id };
+          // Answer in the shape of the request. An address is invited as an address, whoever holds it, and is
+          // answered the same whether or not it belongs to a participant.
+          const echo = email !== null ? { email } : { user_id: userId! };
           const member = userId ? this.member(userId) : null;
           if (member?.status === "active") {
             outcome.invited.push({ ...echo, role: invitee.role, status: "already_participant" });
             continue;
           }
-          const existing = this.sql
-            .exec<{ id: string }>(
-              `SELECT id FROM invitations WHERE status = 'pending'
-               AND ((? IS NOT NULL AND user_id = ?) OR (? IS NOT NULL AND email = ?)) LIMIT 1`,
-              userId,
-              userId,
-              email,
-              email,
-            )
-            .toArray()[0];
-          if (existing) {
+          const pending = this.pendingInvitationTo(userId, email);
+          const refusal = inviteRefusal({
+            inviterId: actor.userId,
+            inviterRole: inviter.role,
+            mayManage,
+            role: invitee.role,
+            inviteeRemoved: userId ? member?.status === "removed" : this.removedAddress(email!),
+            pendingInvitedBy: pending?.invited_by ?? null,
+          });
+          if (refusal) {
+            outcome.errors.push({ index, ...refusal });
+            continue;
+          }
+          if (pending) {
             this.sql.exec(
-              "UPDATE invitations SET role = ?, invited_by = ?, message = ?, user_id = coalesce(user_id, ?), email = coalesce(email, ?) WHERE id = ?",
+              "UPDATE invitations SET role = ?, invited_by = ?, message = ? WHERE id = ?",
               invitee.role,
               actor.userId,
               message ?? null,
-              userId,
-              email,
-              existing.id,
+              pending.id,
             );
           } else {
+            if (pendingCount >= MAX_PENDING_INVITATIONS) {
+              outcome.errors.push({
+                index,
+                code: "INVITATION_LIMIT",
+                message: `A session can have at most ${MAX_PENDING_INVITATIONS} pending invitations; revoke some first`,
+              });
+              continue;
+            }
+            if (sentToday >= MAX_INVITATIONS_PER_INVITER_PER_DAY) {
+              outcome.errors.push({
+                index,
+                code: "INVITATION_LIMIT",
+                message: `You can send at most ${MAX_INVITATIONS_PER_INVITER_PER_DAY} invitations a day in a session`,
+              });
+              continue;
+            }
             this.sql.exec(
               `INSERT INTO invitations (id, user_id, email, role, invited_by, message, status, created_at)
                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
@@ -418,6 +452,8 @@ export class SessionRoom extends DurableObject<Bindings> {
               message ?? null,
               this.now(),
             );
+            pendingCount += 1;
+            sentToday += 1;
           }
           outcome.invited.push({ ...echo, role: invitee.role, status: "invited" });
         }
@@ -439,14 +475,56 @@ export class SessionRoom extends DurableObject<Bindings> {
     });
   }
 
+  private closeInvitation(id: string, status: "accepted" | "revoked"): void {
+    this.sql.exec("UPDATE invitations SET status = ?, closed_at = ? WHERE id = ?", status, this.now(), id);
+    this.enqueue("members");
+  }
+
+  /** The pending invitation addressed to this user id or this address, if any. */
+  private pendingInvitationTo(userId: string | null, email: string | null): InvitationRow | null {
+    return (
+      (this.sql
+        .exec(
+          `SELECT * FROM invitations WHERE status = 'pending'
+           AND ((? IS NOT NULL AND user_id = ?) OR (? IS NOT NULL AND email = ?)) LIMIT 1`,
+          userId,
+          userId,
+          email,
+          email,
+        )
+        .toArray()[0] as unknown as InvitationRow | undefined) ?? null
+    );
+  }
+
+  /** Whether someone who used this address was removed from the session. */
+  private removedAddress(email: string): boolean {
+    return (
+      this.sql.exec("SELECT 1 FROM participants WHERE status = 'removed' AND email = ? LIMIT 1", email).toArray()
+        .length > 0
+    );
+  }
+
   async revokeInvitation(actor: Actor, invitationId: string): Promise<RoomResult<{ id: string; revoked: true }>> {
     return this.run(async () => {
       this.transaction(() => {
-        this.requirePermission(actor, "invite");
+        const session = this.requirePermission(actor, "invite");
         const invitation = this.sql
-          .exec("SELECT id FROM invitations WHERE id = ? AND status = 'pending'", invitationId)
+          .exec<{ invited_by: string }>(
+            "SELECT invited_by FROM invitations WHERE id = ? AND status = 'pending'",
+            invitationId,
+          )
           .toArray()[0];
         if (!invitation) refuse(404, "NOT_FOUND", "No pending invitation with this id");
+        if (
+          invitation.invited_by !== actor.userId &&
+          authorize(session, this.member(actor.userId), "manage_participants") !== null
+        ) {
+          refuse(
+            403,
+            "FORBIDDEN",
+            "Only whoever sent an invitation, or someone who manages participants, may revoke it",
+          );
+        }
         this.sql.exec(
           "UPDATE invitations SET status = 'revoked', closed_at = ? WHERE id = ?",
           this.now(),
@@ -476,7 +554,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         if (userId === session.owner_id)
           refuse(403, "FORBIDDEN", "The owner's role changes only by transferring ownership");
         this.writeParticipants("UPDATE participants SET role = ? WHERE user_id = ?", role, userId);
-        this.capture("role_changed", actor.userId, { user_id: userId, role });
+        this.capture("role_changed", actor.userId, { user_id: userId, role }, true);
         this.log(
           "permission_changed",
           actor.userId,
@@ -488,7 +566,8 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.enqueue("members");
         return { session, participant: this.member(userId)! };
       });
-      this.broadcast({
+      // A role change is private: it reaches its subject and those who may see private activity.
+      this.sendWhere((viewerId) => viewerId === userId || this.seesPrivate(viewerId), {
         type: "role_changed",
         user_id: userId,
         role,
@@ -516,7 +595,7 @@ export class SessionRoom extends DurableObject<Bindings> {
           this.now(),
           userId,
         );
-        this.capture("participant_removed", actor.userId, { user_id: userId });
+        this.capture("participant_removed", actor.userId, { user_id: userId }, true);
         // A removal also withdraws whatever invitation was still open for them.
         this.sql.exec(
           "UPDATE invitations SET status = 'revoked', closed_at = ? WHERE status = 'pending' AND (user_id = ? OR (email IS NOT NULL AND email = ?))",
@@ -1072,16 +1151,17 @@ export class SessionRoom extends DurableObject<Bindings> {
    * A recording's manifest and the events not yet in R2, read together: chunks 1..chunks_count are in R2 and
    * `tail` holds everything after them.
    */
-  async recordingPlayback(
-    actor: Actor,
-    recordingId: string,
-  ): Promise<RoomResult<{ manifest: RecordingManifest; tail: RecordingEvent[] }>> {
+  async recordingPlayback(actor: Actor, recordingId: string): Promise<RoomResult<RecordingPlayback>> {
     return this.run(async () => {
       const session = this.requirePermission(actor, "read");
       const row = this.recordingRow(recordingId);
       if (!row) refuse(404, "NOT_FOUND", "Recording not found");
       const tail = this.unflushedEvents(row).map((event) => JSON.parse(event.line) as RecordingEvent);
-      return { manifest: this.manifestOf(session.id, row), tail };
+      return {
+        manifest: this.manifestOf(session.id, row),
+        tail,
+        reader: { user_id: actor.userId, sees_private: this.seesPrivate(actor.userId) },
+      };
     });
   }
 
@@ -1726,7 +1806,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   /** Appends an event to the active recording, if any; durable with the change it describes. */
-  protected capture(type: string, userId: string | null, data: unknown): void {
+  protected capture(type: string, userId: string | null, data: unknown, isPrivate = false): void {
     const recording = this.activeRecording();
     if (!recording) return;
     const now = this.clock();
@@ -1736,6 +1816,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       type,
       user_id: userId,
       data,
+      ...(isPrivate ? { private: true as const } : {}),
     };
     this.sql.exec(
       "INSERT INTO recording_events (recording_id, t, rev, line) VALUES (?, ?, ?, ?)",
@@ -1814,6 +1895,23 @@ export class SessionRoom extends DurableObject<Bindings> {
   /** Sends a message to every open socket of the session. */
   protected broadcast(message: ServerMessage): void {
     this.broadcastExcept(null, message);
+  }
+
+  /** Sends a message to the open sockets of the users `include` accepts. */
+  private sendWhere(include: (userId: string) => boolean, message: ServerMessage): void {
+    const text = JSON.stringify(message);
+    for (const socket of this.liveSockets()) {
+      if (!include(this.socketState(socket)!.user_id)) continue;
+      try {
+        socket.send(text);
+      } catch {
+        // closing
+      }
+    }
+  }
+
+  private seesPrivate(userId: string): boolean {
+    return authorize(this.requireSession(), this.member(userId), "view_private") === null;
   }
 
   /** Tells every socket the session's status; an ended session closes them. */
