@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionRoom } from "../src/room/session-room";
 import { api, createSession, newUser, type TestUser } from "./helpers";
-import { connect } from "./socket-helpers";
+import { connect, openSocket, wrap } from "./socket-helpers";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -113,9 +113,28 @@ describe("idle sessions", () => {
     expect(await activityTypes(editor, session.id)).not.toContain("session_archived");
     const stranger = await newUser("stranger");
     expect((await api("GET", `/sessions/${session.id}`, { user: stranger })).status).toBe(403);
-    expect((await api("POST", `/sessions/${session.id}/join`, { user: stranger })).body.error.code).toBe(
-      "SESSION_NOT_ACTIVE",
-    );
+    // Who is asking is checked first, as for a live session; only then is the state reported.
+    expect((await api("POST", `/sessions/${session.id}/join`, { user: stranger })).body.error.code).toBe("FORBIDDEN");
+    for (const path of ["stats", "health", "recording/status"]) {
+      expect((await api("GET", `/sessions/${session.id}/${path}`, { user: stranger })).status).toBe(403);
+      const forMember = await api("GET", `/sessions/${session.id}/${path}`, { user: editor });
+      expect([forMember.status, forMember.body.error.code]).toEqual([409, "SESSION_NOT_ACTIVE"]);
+    }
+    expect((await api("POST", `/sessions/${session.id}/ticket`, { user: stranger })).status).toBe(403);
+    const ticket = await api("POST", `/sessions/${session.id}/ticket`, { user: editor });
+    expect([ticket.status, ticket.body.error.code]).toEqual([409, "SESSION_NOT_ACTIVE"]);
+    const closeCodeFor = async (user: TestUser, id: string) => {
+      const response = await openSocket(`http://sessions.test/api/v1/sessions/${id}/ws?client_id=c1`, {
+        Authorization: `Bearer ${user.token}`,
+      });
+      const socket = wrap(response.webSocket!);
+      const closing = await socket.next("closing");
+      expect((await socket.closed).code).toBe(closing.code);
+      return closing.code;
+    };
+    expect(await closeCodeFor(editor, session.id)).toBe(4410);
+    expect(await closeCodeFor(stranger, session.id)).toBe(4403);
+    expect(await closeCodeFor(editor, crypto.randomUUID())).toBe(4404);
     const rename = await api("PATCH", `/sessions/${session.id}`, { user: owner, body: { name: "Again" } });
     expect(rename.status).toBe(409);
     expect(rename.body.error.code).toBe("SESSION_NOT_ACTIVE");

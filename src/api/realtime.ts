@@ -2,10 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { authenticate } from "../auth/middleware";
 import { issueTicket, TicketError, verifyTicket } from "../auth/tickets";
+import { CLOSE } from "../domain/protocol";
 import type { Actor, AppEnv } from "../env";
+import { refusedSocket } from "../room/refused-socket";
 import { ApiError, errorBody, notFound } from "./errors";
 import { responses, security } from "./openapi";
-import { roomFor } from "./rooms";
+import { archivedRefusal, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -89,7 +91,14 @@ export async function upgradeToWebSocket(c: Context<AppEnv>): Promise<Response> 
     const headers = new Headers({ Upgrade: "websocket", "X-Actor": JSON.stringify(actor) });
     const query = new URLSearchParams({ client_id: clientId, ticket_id: ticketId, since_rev: sinceRev ?? "" });
     const stub = c.env.SESSION_ROOM.get(c.env.SESSION_ROOM.idFromName(sessionId));
-    return await stub.fetch(`https://session-room/ws?${query}`, { headers });
+    const response = await stub.fetch(`https://session-room/ws?${query}`, { headers });
+    if (response.status !== 404) return response;
+    // The object holds no session: archived (once the caller may see it), or never created.
+    const archived = await archivedRefusal(c.env, sessionId, actor);
+    if (!archived) return refusedSocket(CLOSE.noSession, "No such session");
+    return archived.error.code === "SESSION_NOT_ACTIVE"
+      ? refusedSocket(CLOSE.sessionClosed, "The session has been archived")
+      : refusedSocket(CLOSE.noAccess, archived.error.message);
   } catch (error) {
     if (error instanceof ApiError) {
       return new Response(JSON.stringify(errorBody(error.code, error.message, error.details)), {

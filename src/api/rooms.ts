@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { sessions } from "../db/schema";
-import type { Bindings } from "../env";
-import { ArchivedSession, loadArchive } from "../room/archive";
-import { failure, type RoomResult } from "../room/result";
+import type { Actor, Bindings } from "../env";
+import { ArchivedSession, loadArchive, type SessionArchive } from "../room/archive";
+import { failure, type RoomError, type RoomResult } from "../room/result";
 import type { SessionRoom } from "../room/session-room";
 
 /**
@@ -32,8 +32,9 @@ export function roomFor(env: Bindings, sessionId: string): RoomApi {
       return async (...args: unknown[]) => {
         const call = target[method] as (...params: unknown[]) => Promise<RoomResult<unknown>>;
         const result = await call(...args);
-        if (!result.ok && result.error.missing_session && (await isArchived(env, sessionId))) {
-          return failure(409, "SESSION_NOT_ACTIVE", "The session has been archived and is read-only");
+        if (!result.ok && result.error.missing_session) {
+          const actor = isActor(args[0]) ? args[0] : null;
+          return (await archivedRefusal(env, sessionId, actor)) ?? result;
         }
         return result;
       };
@@ -41,14 +42,36 @@ export function roomFor(env: Bindings, sessionId: string): RoomApi {
   });
 }
 
-/** Whether D1 knows the session as archived (its object then holds nothing). */
-export async function isArchived(env: Bindings, sessionId: string): Promise<boolean> {
+function isActor(value: unknown): value is Actor {
+  return typeof value === "object" && value !== null && typeof (value as Actor).userId === "string";
+}
+
+/**
+ * The answer for a session that is archived (its object then holds nothing), or null when it is not: the caller is
+ * authorized first, as a live session would (a stranger of a private session is refused, a removed user too), and
+ * only then told that the session is archived and read-only.
+ */
+export async function archivedRefusal(
+  env: Bindings,
+  sessionId: string,
+  actor: Actor | null,
+): Promise<{ ok: false; error: RoomError } | null> {
+  const archive = await archiveOf(env, sessionId);
+  if (!archive) return null;
+  if (actor) {
+    const read = new ArchivedSession(archive).view(actor);
+    if (!read.ok) return read;
+  }
+  return failure(409, "SESSION_NOT_ACTIVE", "The session has been archived and is read-only");
+}
+
+async function archiveOf(env: Bindings, sessionId: string): Promise<SessionArchive | null> {
   const row = await database(env.DB)
-    .select({ status: sessions.status })
+    .select({ status: sessions.status, archive_key: sessions.archive_key })
     .from(sessions)
     .where(eq(sessions.id, sessionId))
     .get();
-  return row?.status === "archived";
+  return row?.status === "archived" && row.archive_key ? loadArchive(env, row.archive_key) : null;
 }
 
 type Reader = Pick<RoomApi, "view" | "listParticipants" | "activities" | "listRecordings" | "recordingPlayback">;
@@ -64,11 +87,6 @@ export async function readSession<T>(
 ): Promise<RoomResult<T>> {
   const live = await read(stubFor(env, sessionId));
   if (live.ok || !live.error.missing_session) return live;
-  const row = await database(env.DB)
-    .select({ archive_key: sessions.archive_key })
-    .from(sessions)
-    .where(eq(sessions.id, sessionId))
-    .get();
-  const archive = row?.archive_key ? await loadArchive(env, row.archive_key) : null;
+  const archive = await archiveOf(env, sessionId);
   return archive ? read(new ArchivedSession(archive)) : live;
 }

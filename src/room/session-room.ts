@@ -50,6 +50,7 @@ import {
   type SessionProjection,
   writeProjection,
 } from "./projection";
+import { refusedSocket } from "./refused-socket";
 import { type RoomError, RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { ActivityRow, DocumentRow, InvitationRow, ParticipantRow, RecordingRow, SessionRow } from "./rows";
 import { migrateRoom } from "./schema";
@@ -696,23 +697,14 @@ export class SessionRoom extends DurableObject<Bindings> {
   /** Whether the actor may open a socket now; the ticket route asks before issuing one. */
   async connectionCheck(actor: Actor): Promise<RoomResult<{ role: Role }>> {
     return this.run(async () => {
-      const refusal = this.connectionRefusal(actor.userId);
+      const refusal = this.connectionRefusal(this.requireSession(), actor.userId);
       if (refusal) refuse(refusal.status, refusal.code, refusal.message);
       return { role: this.member(actor.userId)!.role };
     });
   }
 
-  private connectionRefusal(userId: string): (RoomError & { close: number }) | null {
-    const session = this.sessionOrNull();
-    if (!session) return { status: 404, code: "NOT_FOUND", message: "Session not found", close: CLOSE.noSession };
-    if (session.status === "ended" || session.status === "archived") {
-      return {
-        status: 409,
-        code: "SESSION_NOT_ACTIVE",
-        message: `The session is ${session.status}`,
-        close: CLOSE.sessionClosed,
-      };
-    }
+  /** Why the user may not open a socket now: who they are first, then the session's state, then their share. */
+  private connectionRefusal(session: SessionRow, userId: string): (RoomError & { close: number }) | null {
     const member = this.member(userId);
     if (member?.status !== "active") {
       const denial = authorize(session, member, "edit");
@@ -721,6 +713,14 @@ export class SessionRoom extends DurableObject<Bindings> {
         code: denial?.code ?? "FORBIDDEN",
         message: "Join the session before connecting",
         close: CLOSE.noAccess,
+      };
+    }
+    if (session.status === "ended" || session.status === "archived") {
+      return {
+        status: 409,
+        code: "SESSION_NOT_ACTIVE",
+        message: `The session is ${session.status}`,
+        close: CLOSE.sessionClosed,
       };
     }
     // Only the member's own sockets count against them, so no one can use up another member's share.
@@ -745,22 +745,18 @@ export class SessionRoom extends DurableObject<Bindings> {
     const clientId = url.searchParams.get("client_id") ?? crypto.randomUUID();
     const ticketId = url.searchParams.get("ticket_id") ?? "";
     const sinceRevText = url.searchParams.get("since_rev") ?? "";
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
+    // No session here (never created, or archived and emptied): the Worker tells which.
+    const session = this.sessionOrNull();
+    if (!session) return new Response(null, { status: 404 });
     const now = this.clock();
     let refusal: { close: number; message: string } | null = null;
     if (ticketId && !this.consumeTicket(ticketId, now)) {
       refusal = { close: CLOSE.badTicket, message: "This ticket was already used; ask for a new one" };
     }
-    refusal ??= this.connectionRefusal(actor.userId);
-    if (refusal) {
-      // Accepted plainly, never into the object's socket set: a refused socket counts toward nothing, holds
-      // nothing, and the runtime releases it as soon as it is closed. Browsers can read the close code.
-      server.accept();
-      this.send(server, { type: "closing", code: refusal.close, reason: refusal.message });
-      server.close(refusal.close, refusal.message);
-      return new Response(null, { status: 101, webSocket: client });
-    }
+    refusal ??= this.connectionRefusal(session, actor.userId);
+    if (refusal) return refusedSocket(refusal.close, refusal.message);
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [userTag(actor.userId)]);
     const state: SocketState = {
       user_id: actor.userId,
