@@ -165,6 +165,38 @@ describe("idle sessions", () => {
     await deliverAlarm(busy.id);
     expect((await api("GET", `/sessions/${busy.id}`, { user: owner })).body.data.status).toBe("active");
   });
+
+  it("every op and presence counts toward the idle deadline, however short it is", async () => {
+    const owner = await newUser("owner");
+    const session = await createSession(owner, { settings: { idle_timeout_minutes: 1 } });
+    const socket = await connect(owner, session.id);
+    await socket.next("welcome");
+    const start = Date.now();
+    const at = (ms: number) =>
+      runInDurableObject(stubOf(session.id), (instance) => {
+        (instance as SessionRoom).clock = () => start + ms;
+      });
+    // Someone types about once a second for most of a minute, moving the cursor now and then.
+    let rev = 0;
+    for (let second = 1; second <= 59; second += 1) {
+      await at(second * 1000);
+      if (second % 10 === 0) {
+        socket.send({ type: "presence", cursor: { anchor: second, head: second } });
+        await socket.none("presence");
+      } else {
+        socket.send({ type: "op", seq: second, rev, op: ["x"] });
+        rev = (await socket.next("ack")).rev;
+      }
+    }
+    // A minute after the session started but only seconds after the last keystroke: nothing ends.
+    await at(61_500);
+    await deliverAlarm(session.id);
+    expect((await api("GET", `/sessions/${session.id}`, { user: owner })).body.data.status).toBe("active");
+    // A minute after the last keystroke it does.
+    await at(59_000 + 61_000);
+    await deliverAlarm(session.id);
+    expect((await api("GET", `/sessions/${session.id}`, { user: owner })).body.data.status).toBe("ended");
+  });
 });
 
 describe("the cleanup sweep", () => {
@@ -185,13 +217,16 @@ describe("the cleanup sweep", () => {
 
     const dry = await api("POST", "/sessions/cleanup", { user: admin, body: { dry_run: true } });
     expect(dry.status).toBe(200);
-    expect(dry.body.data).toMatchObject({ dry_run: true, sessions_ended: 0, sessions_archived: 0 });
+    // A dry run reports what a real run would do, and does none of it.
+    expect(dry.body.data).toMatchObject({ dry_run: true, errors: [] });
+    expect(dry.body.data.sessions_ended).toBeGreaterThanOrEqual(1);
     expect(dry.body.data.sessions_checked).toBeGreaterThanOrEqual(1);
     expect((await api("GET", `/sessions/${session.id}`, { user: owner })).body.data.status).toBe("active");
 
     const run = await api("POST", "/sessions/cleanup", { user: admin });
     expect(run.body.data.dry_run).toBe(false);
-    expect(run.body.data.sessions_ended).toBeGreaterThanOrEqual(1);
+    expect(run.body.data.sessions_ended).toBe(dry.body.data.sessions_ended);
+    expect(run.body.data.sessions_archived).toBe(dry.body.data.sessions_archived);
     expect(run.body.data.errors).toEqual([]);
     expect((await api("GET", `/sessions/${session.id}`, { user: owner })).body.data.status).toBe("ended");
     const types = await activityTypes(owner, session.id);

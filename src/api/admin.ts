@@ -30,10 +30,11 @@ export async function sweep(env: Bindings, dryRun: boolean): Promise<SweepReport
     sessions_archived: 0,
     errors: [],
   };
-  if (dryRun) return report;
   for (const id of ids) {
     try {
-      const result = await roomFor(env, id).runLifecycle();
+      // A dry run asks each object what a real run would do, with the same state it would decide with.
+      const room = roomFor(env, id);
+      const result = dryRun ? await room.previewLifecycle() : await room.runLifecycle();
       if (!result.ok) {
         report.errors.push({ session_id: id, message: result.error.message });
         continue;

@@ -109,8 +109,14 @@ interface UnflushedEvent {
   op_rev?: number;
 }
 
-/** Comments sent with the welcome. */
-const RECENT_COMMENTS = 200;
+/** The latest comments a welcome carries: at most this many, and at most this much text. */
+const WELCOME_COMMENTS = 100;
+const WELCOME_COMMENT_BYTES = 64 * 1024;
+/** Comments a session keeps, and comments one person may post in a minute. */
+const MAX_COMMENTS_PER_SESSION = 2_000;
+const MAX_COMMENTS_PER_USER_PER_MINUTE = 10;
+/** A recording stops by itself after this long. */
+export const MAX_RECORDING_MS = 4 * 3600_000;
 const MAX_CONNECTIONS_PER_USER = 8;
 /** Refused messages in a row before a flooding connection is closed. */
 const MAX_STRIKES = 20;
@@ -154,6 +160,8 @@ export class SessionRoom extends DurableObject<Bindings> {
   private recordingCache: RecordingRow | null | undefined;
   /** When each user's presence was last sampled into the recording. */
   private readonly presenceSampledAt = new Map<string, number>();
+  /** The latest socket activity while awake; a hibernating object had none for a while. */
+  private socketActivityAt = 0;
   /** The deadline the alarm is set for, so unchanged deadlines are not written again. */
   private armedFor: number | null | undefined;
 
@@ -926,8 +934,22 @@ export class SessionRoom extends DurableObject<Bindings> {
     const denial = authorize(session, member, "comment");
     if (denial) refuse(403, denial.code, denial.message);
     const document = this.document();
-    if (anchor && (anchor.from > anchor.to || anchor.to > [...document.content].length)) {
+    if (anchor && (anchor.from > anchor.to || anchor.to > document.length)) {
       refuse(400, "INVALID_ANCHOR", "The comment's anchor is outside the text");
+    }
+    const minuteAgo = new Date(this.clock() - 60_000).toISOString();
+    const recent = this.sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM comments WHERE user_id = ? AND created_at > ?",
+        state.user_id,
+        minuteAgo,
+      )
+      .one().n;
+    if (recent >= MAX_COMMENTS_PER_USER_PER_MINUTE) {
+      refuse(429, "TOO_MANY_COMMENTS", `At most ${MAX_COMMENTS_PER_USER_PER_MINUTE} comments a minute; wait a little`);
+    }
+    if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM comments").one().n >= MAX_COMMENTS_PER_SESSION) {
+      refuse(409, "COMMENT_LIMIT", `This session has ${MAX_COMMENTS_PER_SESSION} comments, as many as it keeps`);
     }
     const comment = this.transaction(() => {
       const now = this.now();
@@ -979,13 +1001,21 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   /** The latest comments, oldest first. */
   private recentComments(): Comment[] {
-    return this.sql
-      .exec<{ id: number; user_id: string; text: string; anchor: string | null; rev: number; created_at: string }>(
-        "SELECT * FROM (SELECT * FROM comments ORDER BY id DESC LIMIT ?) ORDER BY id",
-        RECENT_COMMENTS,
-      )
-      .toArray()
-      .map((row) => ({ ...row, anchor: row.anchor ? (JSON.parse(row.anchor) as Comment["anchor"]) : null }));
+    const comments: Comment[] = [];
+    let bytes = 0;
+    for (const row of this.sql.exec<{
+      id: number;
+      user_id: string;
+      text: string;
+      anchor: string | null;
+      rev: number;
+      created_at: string;
+    }>("SELECT * FROM comments ORDER BY id DESC LIMIT ?", WELCOME_COMMENTS)) {
+      bytes += row.text.length * 3;
+      if (bytes > WELCOME_COMMENT_BYTES) break;
+      comments.push({ ...row, anchor: row.anchor ? (JSON.parse(row.anchor) as Comment["anchor"]) : null });
+    }
+    return comments.reverse();
   }
 
   private presenceStates(): PresenceState[] {
@@ -1055,11 +1085,22 @@ export class SessionRoom extends DurableObject<Bindings> {
     return true;
   }
 
-  /** Socket traffic keeps the session alive; it is written down at most once a minute. */
+  /**
+   * Socket traffic (ops, comments, presence) keeps the session alive. It is noted in memory each time, which the idle
+   * deadline reads, and written down at most once a minute (a quarter of the idle timeout when that is shorter).
+   */
   private noteSocketActivity(): void {
     const now = this.clock();
-    const recorded = Date.parse(this.sessionOrNull()?.last_activity_at ?? "") || 0;
-    if (now - recorded >= ACTIVITY_WRITE_INTERVAL_MS) this.touch();
+    this.socketActivityAt = Math.max(this.socketActivityAt, now);
+    const session = this.sessionOrNull();
+    if (!session) return;
+    const interval = Math.min(ACTIVITY_WRITE_INTERVAL_MS, (session.settings.idle_timeout_minutes * 60_000) / 4);
+    if (now - Date.parse(session.last_activity_at) >= interval) this.touch();
+  }
+
+  /** When the session was last used: what is written down, or later socket activity noted in memory. */
+  private lastActivityMs(session: SessionRow): number {
+    return Math.max(Date.parse(session.last_activity_at), this.socketActivityAt);
   }
 
   protected send(socket: WebSocket, message: ServerMessage): void {
@@ -1445,7 +1486,27 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.enqueue("session");
         await this.settle();
       }
-      return { ended: after !== before && after === "ended", archived: after !== before && after === "archived" };
+      return {
+        ended: (before === "active" || before === "paused") && after !== before,
+        archived: before !== undefined && before !== "archived" && after === "archived",
+      };
+    });
+  }
+
+  /** What `runLifecycle` would do now, changing nothing: the cleanup sweep's dry run. */
+  async previewLifecycle(): Promise<RoomResult<{ ended: boolean; archived: boolean }>> {
+    return this.run(async () => {
+      const session = this.sessionOrNull();
+      if (!session) return { ended: false, archived: false };
+      const now = this.clock();
+      const idleDue = this.idleDeadlineMs(session);
+      if (idleDue !== null && idleDue <= now) {
+        // Ended now, it is archived in the same run when its archive delay is zero.
+        const archiveDue = Date.parse(archiveDeadline(new Date(now).toISOString(), session.settings));
+        return { ended: true, archived: archiveDue <= now };
+      }
+      const archiveDue = this.archiveDeadlineMs(session);
+      return { ended: false, archived: session.status === "ended" && archiveDue !== null && archiveDue <= now };
     });
   }
 
@@ -1456,6 +1517,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   private async runDueWork(): Promise<void> {
     const steps: [string, () => Promise<unknown> | unknown][] = [
       ["idle end", () => this.endIfIdle()],
+      ["recording limit", () => this.stopRecordingAtLimit()],
       ["auto-save", () => this.autoSaveIfDue()],
       ["projection", () => this.deliverProjection()],
       ["activity", () => this.flushActivities(false)],
@@ -1479,7 +1541,7 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   private idleDeadlineMs(session: SessionRow): number | null {
     if (session.status !== "active" && session.status !== "paused") return null;
-    return Date.parse(idleDeadline(session.last_activity_at, session.settings));
+    return Date.parse(idleDeadline(new Date(this.lastActivityMs(session)).toISOString(), session.settings));
   }
 
   private archiveDeadlineMs(session: SessionRow): number | null {
@@ -1493,7 +1555,15 @@ export class SessionRoom extends DurableObject<Bindings> {
     const ended = this.transaction(() => {
       const session = this.sessionOrNull();
       const due = session ? this.idleDeadlineMs(session) : null;
-      if (!session || due === null || due > this.clock()) return false;
+      if (!session || due === null) return false;
+      if (due > this.clock()) {
+        // Used since it was last written down: write it now, so D1's deadline follows.
+        if (this.socketActivityAt > Date.parse(session.last_activity_at)) {
+          this.touch(this.socketActivityAt);
+          this.enqueue("session");
+        }
+        return false;
+      }
       const minutes = session.settings.idle_timeout_minutes;
       this.changeStatus(session, "ended", null, `Ended after ${minutes} minutes without activity`, {
         reason: "idle",
@@ -1774,8 +1844,9 @@ export class SessionRoom extends DurableObject<Bindings> {
     return id;
   }
 
-  private stopRecordingRow(recording: RecordingRow, stoppedBy: string | null): void {
-    const now = this.clock();
+  private stopRecordingRow(recording: RecordingRow, stoppedBy: string | null, reason?: "max_length"): void {
+    // A recording that ran past its limit ends at the limit, whenever the alarm came.
+    const now = Math.min(this.clock(), recording.started_at_ms + MAX_RECORDING_MS);
     const durationMs = Math.max(0, now - recording.started_at_ms);
     this.sql.exec(
       "UPDATE recordings SET status = 'stopped', stopped_at = ?, duration_ms = ?, stop_rev = ? WHERE id = ?",
@@ -1785,10 +1856,25 @@ export class SessionRoom extends DurableObject<Bindings> {
       recording.id,
     );
     this.recordingCache = undefined;
-    this.log("recording_stopped", stoppedBy, "Recording stopped", {
-      recording_id: recording.id,
-      duration_ms: durationMs,
+    this.log(
+      "recording_stopped",
+      stoppedBy,
+      reason === "max_length"
+        ? `Recording stopped after ${MAX_RECORDING_MS / 3600_000} hours, its longest`
+        : "Recording stopped",
+      { recording_id: recording.id, duration_ms: durationMs, ...(reason ? { reason } : {}) },
+    );
+  }
+
+  /** Stops a recording that reached its maximum length. */
+  private stopRecordingAtLimit(): void {
+    const active = this.activeRecording();
+    if (!active || active.started_at_ms + MAX_RECORDING_MS > this.clock()) return;
+    this.transaction(() => {
+      this.stopRecordingRow(active, null, "max_length");
+      this.enqueue("session");
     });
+    this.broadcast({ type: "recording", is_recording: false, recording_id: active.id });
   }
 
   protected activeRecording(): RecordingRow | null {
@@ -1824,9 +1910,9 @@ export class SessionRoom extends DurableObject<Bindings> {
     if (this.bufferedEvents !== undefined) this.bufferedEvents += 1;
   }
 
-  /** Marks the session as used now: idle sessions end by themselves. */
-  protected touch(): void {
-    this.sql.exec("UPDATE session SET last_activity_at = ?", this.now());
+  /** Marks the session as used (now, or at `at`): idle sessions end by themselves. */
+  protected touch(at = this.clock()): void {
+    this.sql.exec("UPDATE session SET last_activity_at = ?", new Date(at).toISOString());
     this.sessionCache = undefined;
   }
 
@@ -2098,7 +2184,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       participant_count: this.participantCount(),
       online_count: this.onlineUsers().size,
       is_recording: this.isRecording(),
-      idle_deadline_at: active ? idleDeadline(session.last_activity_at, session.settings) : null,
+      idle_deadline_at: active ? new Date(this.idleDeadlineMs(session)!).toISOString() : null,
       archive_due_at:
         session.status === "ended" && session.ended_at ? archiveDeadline(session.ended_at, session.settings) : null,
       archive_key: null,
@@ -2125,6 +2211,8 @@ export class SessionRoom extends DurableObject<Bindings> {
     if (saveDue !== null) deadlines.push(saveDue);
     const recordingDue = this.recordingFlushDeadline();
     if (recordingDue !== null) deadlines.push(recordingDue);
+    const active = this.activeRecording();
+    if (active) deadlines.push(active.started_at_ms + MAX_RECORDING_MS);
     const next = deadlines.length ? Math.min(...deadlines) : null;
     if (next === this.armedFor) return;
     this.armedFor = next;
