@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// The browser suite: Node, not workerd. Its global setup builds the web app and starts `wrangler dev` the way
-// `npm start` does (state in a temporary directory); the tests drive Debian's Chromium with playwright-core.
+// The suites that run in Node against the service as `npm start` serves it, not in workerd: its global setup builds
+// the web app and starts `wrangler dev` (state in a temporary directory); test/browser drives Debian's Chromium with
+// playwright-core, test/tcp talks to it over real HTTP and WebSockets.
 export default defineConfig({
   test: {
-    include: ["test/browser/**/*.test.ts"],
+    include: ["test/browser/**/*.test.ts", "test/tcp/**/*.test.ts"],
     environment: "node",
     globalSetup: ["./test/browser/global-setup.ts"],
     fileParallelism: false,

@@ -28,7 +28,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       // The browser suite runs in Node against `wrangler dev` (vitest.browser.config.ts).
-      exclude: ["test/browser/**", "node_modules/**"],
+      exclude: ["test/browser/**", "test/tcp/**", "node_modules/**"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
     },
