@@ -11,5 +11,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 90_000,
     hookTimeout: 120_000,
+    // Waiting for what a page shows: time to spare on a busy machine, where a second is not enough.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
