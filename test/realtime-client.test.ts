@@ -31,6 +31,8 @@ class FakeSocket implements WebSocketLike {
   peer!: FakeSocket;
   /** What happens to the frames this end sends: delivered, held until release(), or lost on the way. */
   outgoing: Delivery = "deliver";
+  /** The close of this connection is delivered late, whichever end starts it (see lingerClose). */
+  #lingering = false;
   readonly #held: string[] = [];
   readonly #listeners = new Map<string, Set<(event: any) => void>>();
 
@@ -64,12 +66,30 @@ class FakeSocket implements WebSocketLike {
   close(code = 1000, reason = ""): void {
     if (this.readyState !== 1) return;
     this.readyState = 2;
+    if (this.#lingering) return;
     queueMicrotask(() => {
       for (const end of [this, this.peer]) {
         end.readyState = 3;
         end.#dispatch("close", { code, reason });
       }
     });
+  }
+
+  /**
+   * A close from this end that the runtime delivers only after `delayMs`, to both ends, with this end's code: the
+   * way workerd keeps a connection the server closed. A close from the other end meanwhile changes nothing.
+   */
+  lingerClose(code: number, reason: string, delayMs: number): void {
+    if (this.readyState !== 1) return;
+    this.readyState = 2;
+    this.#lingering = true;
+    this.peer.#lingering = true;
+    setTimeout(() => {
+      for (const end of [this, this.peer]) {
+        end.readyState = 3;
+        end.#dispatch("close", { code, reason });
+      }
+    }, delayMs);
   }
 
   /** The connection is lost: both ends see `code` (1006 by default) and whatever was on the wire is gone. */
@@ -114,6 +134,8 @@ class FakeServer {
   answerPings = true;
   /** Close codes for the next connections, used right after the upgrade (1006: the connection drops). */
   readonly refuseNext: number[] = [];
+  /** Each close the server starts is announced with `closing` and reaches the client only this much later. */
+  announceClosesMs: number | null = null;
   /** Error codes for the next ops, sent instead of applying them. */
   readonly failNextOps: string[] = [];
   /** How many of the next messages to drop for flooding, answering each with an error that names no seq. */
@@ -181,7 +203,7 @@ class FakeServer {
     this.#tickets.delete(ticket);
     const refusal = userId === undefined ? 4401 : this.refuseNext.shift();
     if (refusal === 1006) server.abort();
-    else if (refusal !== undefined) server.close(refusal, "refused");
+    else if (refusal !== undefined) this.close(server, refusal, "refused");
     if (userId === undefined || refusal !== undefined) return client;
     const connection: Connection = { socket: server, userId, clientId: url.searchParams.get("client_id") ?? "" };
     this.connections.add(connection);
@@ -199,6 +221,16 @@ class FakeServer {
     this.#broadcast({ type: "presence", user_id: userId, cursor: null, status: "active", online: true }, connection);
     return client;
   };
+
+  /** Closes a connection from the server's end, announced first when announceClosesMs says so. */
+  close(socket: FakeSocket, code: number, reason: string): void {
+    if (this.announceClosesMs === null) {
+      socket.close(code, reason);
+      return;
+    }
+    socket.send(JSON.stringify({ type: "closing", code, reason } satisfies ServerMessage));
+    socket.lingerClose(code, reason, this.announceClosesMs);
+  }
 
   connection(clientId: string): Connection {
     const found = [...this.connections].find((connection) => connection.clientId === clientId);
@@ -808,6 +840,93 @@ describe("RealtimeSession reconnecting", () => {
     expect(statuses[0]).toMatchObject({ status: "reconnecting", code: 4000 });
     expect(alice.status).toBe("connected");
     expect(server.urls.at(-1)?.searchParams.get("since_rev")).toBe("0");
+  });
+});
+
+/** How long workerd may keep a connection it closed before Node's `ws` sees the close. */
+const LINGER_MS = 30_000;
+
+describe("RealtimeSession when the server announces a close", () => {
+  it.each([...TERMINAL_CLOSE_CODES])(
+    "stops for good on `closing` %i at once, not when the close arrives",
+    async (code) => {
+      const server = new FakeServer("Let it be", { alice: "owner" });
+      const alice = session(server, "alice");
+      await connectAll(alice);
+      const statuses = record(alice, "status");
+      server.announceClosesMs = LINGER_MS;
+      server.close(server.connection(alice.clientId).socket, code, "You were removed from the session");
+      await settle();
+      expect(statuses).toEqual([
+        { status: "closed", code, reason: "You were removed from the session", terminal: true },
+      ]);
+      expect(alice.status).toBe("closed");
+
+      // The close itself comes much later and changes nothing.
+      await vi.advanceTimersByTimeAsync(LINGER_MS + 1);
+      await settle();
+      expect(statuses).toHaveLength(1);
+      expect(server.ticketTimes).toHaveLength(1);
+      expect(server.connections.size).toBe(0);
+    },
+  );
+
+  it.each([4409, 4401])("reconnects at once on `closing` %i, and only once", async (code) => {
+    const server = new FakeServer("Let it be", { alice: "owner" });
+    const alice = session(server, "alice");
+    await connectAll(alice);
+    const statuses = record(alice, "status");
+    server.announceClosesMs = LINGER_MS;
+    server.close(server.connection(alice.clientId).socket, code, "again");
+    await settle();
+    expect(statuses.map((event) => event.status)).toEqual(["reconnecting", "connecting", "connected"]);
+    expect(statuses[0]).toMatchObject({ code, reason: "again", attempt: 1 });
+    expect(server.ticketTimes).toHaveLength(2);
+
+    await vi.advanceTimersByTimeAsync(LINGER_MS + 1);
+    await settle();
+    expect(statuses).toHaveLength(3);
+    expect(server.ticketTimes).toHaveLength(2);
+    expect(alice.status).toBe("connected");
+    alice.insert(9, "!");
+    await settle();
+    expect(server.text).toBe("Let it be!");
+  });
+
+  it("acts on a `closing` that comes instead of a welcome", async () => {
+    const server = new FakeServer("Let it be", { alice: "owner" });
+    server.announceClosesMs = LINGER_MS;
+    server.refuseNext.push(4409);
+    const alice = session(server, "alice");
+    const statuses = record(alice, "status");
+    await connectAll(alice);
+    expect(statuses.map((event) => event.status)).toEqual(["connecting", "reconnecting", "connecting", "connected"]);
+    expect(statuses[1]).toMatchObject({ code: 4409, reason: "refused" });
+
+    const refused = record(alice, "status");
+    server.refuseNext.push(4404);
+    server.connection(alice.clientId).socket.abort();
+    await settle();
+    expect(refused.at(-1)).toEqual({ status: "closed", code: 4404, reason: "refused", terminal: true });
+  });
+
+  it("starts over at once after `closing` 1009, reporting the op the server refused", async () => {
+    const server = new FakeServer("Let it be", { alice: "owner" });
+    const alice = session(server, "alice");
+    await connectAll(alice);
+    const lost = record(alice, "lost_edits");
+    server.connection(alice.clientId).socket.peer.outgoing = "drop";
+    alice.insert(0, "big");
+    server.announceClosesMs = LINGER_MS;
+    server.close(server.connection(alice.clientId).socket, 1009, "too big");
+    await settle();
+    expect(lost).toEqual([{ ops: [["big"]], text: "bigLet it be", reason: "MESSAGE_TOO_BIG" }]);
+    expect(alice.text).toBe("Let it be");
+    expect(alice.status).toBe("connected");
+    await vi.advanceTimersByTimeAsync(LINGER_MS + 1);
+    await settle();
+    expect(lost).toHaveLength(1);
+    expect(server.ticketTimes).toHaveLength(2);
   });
 });
 

@@ -8,6 +8,9 @@
  * as acks), then the op still in flight is sent again with its seq; the server applies a (client_id, seq) at most
  * once. Where that cannot work (the server answers `resync`, refuses the op in flight, or the revisions do not line
  * up) the client starts over from a fresh welcome and reports the edits it could not deliver as `lost_edits`.
+ *
+ * The server announces each close it starts with a `closing` message; the client acts on it at once, as on the
+ * close itself, because some runtimes deliver the close frame's event seconds later.
  */
 
 import { parseOp } from "../domain/ot";
@@ -281,13 +284,7 @@ export class RealtimeSession {
   /** Closes the connection for good; local state stays readable. */
   close(): void {
     if (this.#stopped) return;
-    const socket = this.#socket;
-    this.#detachSocket();
-    try {
-      socket?.close(1000, "closed by client");
-    } catch {
-      // already closing
-    }
+    this.#dropSocket(1000, "closed by client");
     this.#finish(1000, "closed by client", false);
   }
 
@@ -362,6 +359,19 @@ export class RealtimeSession {
 
   #onSocketClosed(code: number, reason: string): void {
     this.#detachSocket();
+    this.#afterClose(code, reason);
+  }
+
+  /**
+   * The server said it is closing this connection: close it from this side and go on as its close would, now. The
+   * socket is detached first, so its own close event, whenever it comes, is ignored.
+   */
+  #onClosing(code: number, reason: string): void {
+    this.#dropSocket(1000, "closing");
+    this.#afterClose(code, reason);
+  }
+
+  #afterClose(code: number, reason: string): void {
     if (TERMINAL_CLOSE_CODES.has(code)) {
       this.#finish(code, reason, true);
       return;
@@ -373,15 +383,20 @@ export class RealtimeSession {
 
   /** Drops the current connection from this side and tries again. */
   #reconnectNow(reason: string): void {
+    if (!this.#socket) return;
+    this.#dropSocket(CLIENT_DROP, reason);
+    this.#scheduleReconnect(CLIENT_DROP, reason);
+  }
+
+  /** Detaches the current socket and closes it from this side; its close event will not be acted on. */
+  #dropSocket(code: number, reason: string): void {
     const socket = this.#socket;
-    if (!socket) return;
     this.#detachSocket();
     try {
-      socket.close(CLIENT_DROP, reason);
+      socket?.close(code, reason);
     } catch {
       // already closing
     }
-    this.#scheduleReconnect(CLIENT_DROP, reason);
   }
 
   #scheduleReconnect(code: number, reason: string): void {
@@ -444,8 +459,8 @@ export class RealtimeSession {
     } catch {
       return;
     }
-    // The server speaks first with a welcome; anything before it would be out of context.
-    if (!this.#welcomed && message.type !== "welcome") return;
+    // The server speaks first with a welcome (or a refusal); anything else before it would be out of context.
+    if (!this.#welcomed && message.type !== "welcome" && message.type !== "closing") return;
     try {
       this.#handle(message);
     } catch (error) {
@@ -461,6 +476,9 @@ export class RealtimeSession {
     switch (message.type) {
       case "welcome":
         this.#onWelcome(message);
+        return;
+      case "closing":
+        this.#onClosing(message.code, message.reason);
         return;
       case "ack":
         this.#sendOp(ot?.applyServerAck(message.rev, message.seq) ?? null);
