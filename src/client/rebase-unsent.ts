@@ -4,7 +4,9 @@
  * from the server text the client knew to the new one stands in for the missed ops, and the edits are transformed
  * over it as they would be over a remote op. Positions count code points throughout.
  */
-import { diffChars, diffLines } from "diff";
+// The two diffs by their own modules: the package's index would bring every other diff into the browser bundle.
+import { diffChars } from "diff/lib/diff/character.js";
+import { diffLines } from "diff/lib/diff/line.js";
 import { type as textType } from "ot-text-unicode";
 import { applyOp, codePointLength, type TextOp, transformPair } from "../domain/ot";
 import { OtClient, OtClientError } from "./ot-client";
