@@ -340,6 +340,16 @@ describe("OtClient", () => {
     expect(client.pending.map((op) => codePointLength(op.join("")))).toEqual([1, MAX_INSERT_CHARS, 1]);
   });
 
+  it("splits the buffer where one composed op would not fit in a message, and refuses an edit that alone would not", () => {
+    const client = new OtClient("", 0);
+    client.applyLocal(["x"]);
+    // 4 bytes a character in UTF-8: together 68,000 bytes, past the 64 KiB frame though within the insert limit.
+    client.applyLocal(["😀".repeat(15_000)]);
+    client.applyLocal(["😀".repeat(2_000)]);
+    expect(client.pending.map((op) => codePointLength(op.join("")))).toEqual([1, 15_000, 2_000]);
+    expect(() => client.applyLocal(["😀".repeat(17_000)])).toThrow(expect.objectContaining({ code: "OP_TOO_LARGE" }));
+  });
+
   it("drops a buffered edit that a later one undoes", () => {
     const client = new OtClient("abc", 0);
     client.applyLocal([{ d: 1 }]);
@@ -533,6 +543,9 @@ function runScenario(initial: string, clients: number, steps: Step[], order: num
     else if (step.kind === "to-client") network.deliverToClient(peer);
     else if (step.kind === "disconnect") network.disconnect(peer);
     else if (!peer.connected) network.reconnect(peer);
+    // What a resync diffs against: the server text at the client's revision, under its pending ops.
+    const { client } = peer;
+    expect(client.pending.reduce((text, op) => applyOp(text, op), client.serverText)).toBe(client.text);
   }
   let next = 0;
   network.settle((count) => (order.length > 0 ? order[next++ % order.length]! % count : 0));

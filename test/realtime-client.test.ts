@@ -31,6 +31,8 @@ class FakeSocket implements WebSocketLike {
   peer!: FakeSocket;
   /** What happens to the frames this end sends: delivered, held until release(), or lost on the way. */
   outgoing: Delivery = "deliver";
+  /** The close of this connection is delivered late, whichever end starts it (see lingerClose). */
+  #lingering = false;
   readonly #held: string[] = [];
   readonly #listeners = new Map<string, Set<(event: any) => void>>();
 
@@ -64,12 +66,30 @@ class FakeSocket implements WebSocketLike {
   close(code = 1000, reason = ""): void {
     if (this.readyState !== 1) return;
     this.readyState = 2;
+    if (this.#lingering) return;
     queueMicrotask(() => {
       for (const end of [this, this.peer]) {
         end.readyState = 3;
         end.#dispatch("close", { code, reason });
       }
     });
+  }
+
+  /**
+   * A close from this end that the runtime delivers only after `delayMs`, to both ends, with this end's code: the
+   * way workerd keeps a connection the server closed. A close from the other end meanwhile changes nothing.
+   */
+  lingerClose(code: number, reason: string, delayMs: number): void {
+    if (this.readyState !== 1) return;
+    this.readyState = 2;
+    this.#lingering = true;
+    this.peer.#lingering = true;
+    setTimeout(() => {
+      for (const end of [this, this.peer]) {
+        end.readyState = 3;
+        end.#dispatch("close", { code, reason });
+      }
+    }, delayMs);
   }
 
   /** The connection is lost: both ends see `code` (1006 by default) and whatever was on the wire is gone. */
@@ -114,6 +134,8 @@ class FakeServer {
   answerPings = true;
   /** Close codes for the next connections, used right after the upgrade (1006: the connection drops). */
   readonly refuseNext: number[] = [];
+  /** Each close the server starts is announced with `closing` and reaches the client only this much later. */
+  announceClosesMs: number | null = null;
   /** Error codes for the next ops, sent instead of applying them. */
   readonly failNextOps: string[] = [];
   /** How many of the next messages to drop for flooding, answering each with an error that names no seq. */
@@ -181,7 +203,7 @@ class FakeServer {
     this.#tickets.delete(ticket);
     const refusal = userId === undefined ? 4401 : this.refuseNext.shift();
     if (refusal === 1006) server.abort();
-    else if (refusal !== undefined) server.close(refusal, "refused");
+    else if (refusal !== undefined) this.close(server, refusal, "refused");
     if (userId === undefined || refusal !== undefined) return client;
     const connection: Connection = { socket: server, userId, clientId: url.searchParams.get("client_id") ?? "" };
     this.connections.add(connection);
@@ -199,6 +221,16 @@ class FakeServer {
     this.#broadcast({ type: "presence", user_id: userId, cursor: null, status: "active", online: true }, connection);
     return client;
   };
+
+  /** Closes a connection from the server's end, announced first when announceClosesMs says so. */
+  close(socket: FakeSocket, code: number, reason: string): void {
+    if (this.announceClosesMs === null) {
+      socket.close(code, reason);
+      return;
+    }
+    socket.send(JSON.stringify({ type: "closing", code, reason } satisfies ServerMessage));
+    socket.lingerClose(code, reason, this.announceClosesMs);
+  }
 
   connection(clientId: string): Connection {
     const found = [...this.connections].find((connection) => connection.clientId === clientId);
@@ -811,6 +843,93 @@ describe("RealtimeSession reconnecting", () => {
   });
 });
 
+/** How long workerd may keep a connection it closed before Node's `ws` sees the close. */
+const LINGER_MS = 30_000;
+
+describe("RealtimeSession when the server announces a close", () => {
+  it.each([...TERMINAL_CLOSE_CODES])(
+    "stops for good on `closing` %i at once, not when the close arrives",
+    async (code) => {
+      const server = new FakeServer("Let it be", { alice: "owner" });
+      const alice = session(server, "alice");
+      await connectAll(alice);
+      const statuses = record(alice, "status");
+      server.announceClosesMs = LINGER_MS;
+      server.close(server.connection(alice.clientId).socket, code, "You were removed from the session");
+      await settle();
+      expect(statuses).toEqual([
+        { status: "closed", code, reason: "You were removed from the session", terminal: true },
+      ]);
+      expect(alice.status).toBe("closed");
+
+      // The close itself comes much later and changes nothing.
+      await vi.advanceTimersByTimeAsync(LINGER_MS + 1);
+      await settle();
+      expect(statuses).toHaveLength(1);
+      expect(server.ticketTimes).toHaveLength(1);
+      expect(server.connections.size).toBe(0);
+    },
+  );
+
+  it.each([4409, 4401])("reconnects at once on `closing` %i, and only once", async (code) => {
+    const server = new FakeServer("Let it be", { alice: "owner" });
+    const alice = session(server, "alice");
+    await connectAll(alice);
+    const statuses = record(alice, "status");
+    server.announceClosesMs = LINGER_MS;
+    server.close(server.connection(alice.clientId).socket, code, "again");
+    await settle();
+    expect(statuses.map((event) => event.status)).toEqual(["reconnecting", "connecting", "connected"]);
+    expect(statuses[0]).toMatchObject({ code, reason: "again", attempt: 1 });
+    expect(server.ticketTimes).toHaveLength(2);
+
+    await vi.advanceTimersByTimeAsync(LINGER_MS + 1);
+    await settle();
+    expect(statuses).toHaveLength(3);
+    expect(server.ticketTimes).toHaveLength(2);
+    expect(alice.status).toBe("connected");
+    alice.insert(9, "!");
+    await settle();
+    expect(server.text).toBe("Let it be!");
+  });
+
+  it("acts on a `closing` that comes instead of a welcome", async () => {
+    const server = new FakeServer("Let it be", { alice: "owner" });
+    server.announceClosesMs = LINGER_MS;
+    server.refuseNext.push(4409);
+    const alice = session(server, "alice");
+    const statuses = record(alice, "status");
+    await connectAll(alice);
+    expect(statuses.map((event) => event.status)).toEqual(["connecting", "reconnecting", "connecting", "connected"]);
+    expect(statuses[1]).toMatchObject({ code: 4409, reason: "refused" });
+
+    const refused = record(alice, "status");
+    server.refuseNext.push(4404);
+    server.connection(alice.clientId).socket.abort();
+    await settle();
+    expect(refused.at(-1)).toEqual({ status: "closed", code: 4404, reason: "refused", terminal: true });
+  });
+
+  it("starts over at once after `closing` 1009, reporting the op the server refused", async () => {
+    const server = new FakeServer("Let it be", { alice: "owner" });
+    const alice = session(server, "alice");
+    await connectAll(alice);
+    const lost = record(alice, "lost_edits");
+    server.connection(alice.clientId).socket.peer.outgoing = "drop";
+    alice.insert(0, "big");
+    server.announceClosesMs = LINGER_MS;
+    server.close(server.connection(alice.clientId).socket, 1009, "too big");
+    await settle();
+    expect(lost).toEqual([{ ops: [["big"]], text: "bigLet it be", reason: "MESSAGE_TOO_BIG" }]);
+    expect(alice.text).toBe("Let it be");
+    expect(alice.status).toBe("connected");
+    await vi.advanceTimersByTimeAsync(LINGER_MS + 1);
+    await settle();
+    expect(lost).toHaveLength(1);
+    expect(server.ticketTimes).toHaveLength(2);
+  });
+});
+
 describe("RealtimeSession after a message dropped for flooding", () => {
   it("sends the op in flight again, and the server applies it once", async () => {
     const server = new FakeServer("Let it be", { alice: "owner" });
@@ -900,12 +1019,13 @@ describe("RealtimeSession starting over", () => {
     expect(alice.text).toBe("xAmazing grace");
   });
 
-  it("starts over from the welcome when the server no longer has since_rev", async () => {
+  it("keeps an unsent edit when the server no longer has since_rev, and sends it with a new seq", async () => {
     const server = new FakeServer("Let it be", { alice: "owner", bob: "editor" });
     const alice = session(server, "alice");
     const bob = session(server, "bob");
     await connectAll(alice, bob);
     const lost = record(alice, "lost_edits");
+    const resynced = record(alice, "resynced");
 
     const connection = server.connection(alice.clientId);
     connection.socket.outgoing = "drop";
@@ -919,10 +1039,15 @@ describe("RealtimeSession starting over", () => {
     await settle();
 
     expect(server.urls.at(-1)?.searchParams.get("since_rev")).toBe("0");
-    expect(lost).toEqual([{ ops: [[9, "!"]], text: "Let it be!", reason: "RESYNC" }]);
-    expect(alice.text).toBe("[G][C]Let it be");
+    expect(lost).toEqual([]);
+    expect(resynced).toEqual([{ reason: "RESYNC", kept: [[15, "!"]], text: "[G][C]Let it be!" }]);
+    // Seq 1 went out before the drop: the edit goes again as seq 2, so a late seq 1 could not count twice.
+    expect(server.opsFrom(alice.clientId)).toEqual([{ seq: 2, rev: 2, op: [15, "!"] }]);
+    expect(server.text).toBe("[G][C]Let it be!");
+    expect(alice.text).toBe(server.text);
+    expect(bob.text).toBe(server.text);
     expect(alice.rev).toBe(server.rev);
-    expect(server.opsFrom(alice.clientId)).toEqual([]);
+    expect(alice.synchronized).toBe(true);
   });
 
   it("starts over after the server closes with 1009", async () => {
@@ -938,6 +1063,192 @@ describe("RealtimeSession starting over", () => {
     expect(server.urls.at(-1)?.searchParams.has("since_rev")).toBe(false);
     expect(alice.text).toBe("Let it be");
     expect(alice.status).toBe("connected");
+  });
+});
+
+/** Every `text` event turns the text before it into its own text. */
+function expectChained(start: string, events: RealtimeEvents["text"][]): void {
+  let text = start;
+  for (const event of events) {
+    expect(applyOp(text, event.op)).toBe(event.text);
+    text = event.text;
+  }
+}
+
+const occurrences = (text: string, part: string) => text.split(part).length - 1;
+
+describe("RealtimeSession resyncing", () => {
+  /** Alice loses her connection and stays away a second; the next attempt waits for the test. */
+  async function disconnectAlice(server: FakeServer, alice: RealtimeSession): Promise<void> {
+    server.connection(alice.clientId).socket.abort();
+    await settle();
+    expect(alice.status).toBe("reconnecting");
+  }
+
+  const slowBackoff = { backoff: { initialMs: 1_000, maxMs: 1_000 }, random: () => 0.999 };
+
+  it("keeps edits typed while the server moved far ahead, and each reaches the server once", async () => {
+    const start = "[C]Let it be\n[G]Speaking words of wisdom";
+    const server = new FakeServer(start, { alice: "owner", bob: "editor" });
+    const alice = session(server, "alice", slowBackoff);
+    const bob = session(server, "bob");
+    await connectAll(alice, bob);
+    const texts = record(alice, "text");
+    const lost = record(alice, "lost_edits");
+    const resynced = record(alice, "resynced");
+
+    await disconnectAlice(server, alice);
+    alice.insert(0, "♪ ");
+    alice.insert(alice.text.indexOf("\n"), " (x2)");
+    alice.delete(alice.text.indexOf("words "), 6);
+    expect(alice.text).toBe("♪ [C]Let it be (x2)\n[G]Speaking of wisdom");
+
+    bob.insert(bob.text.indexOf("Speaking"), "[Am]");
+    bob.delete(bob.text.indexOf("it "), 3);
+    for (let line = 0; line < 30; line++) bob.insert(bob.text.length, `\n[F]line ${line}`);
+    await settle();
+    server.keptFrom = server.rev;
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+
+    const lines = Array.from({ length: 30 }, (_, line) => `\n[F]line ${line}`).join("");
+    expect(server.text).toBe(`♪ [C]Let be (x2)\n[G][Am]Speaking of wisdom${lines}`);
+    expect(alice.text).toBe(server.text);
+    expect(bob.text).toBe(server.text);
+    expect(alice.synchronized).toBe(true);
+    expect(lost).toEqual([]);
+    expect(resynced).toEqual([{ reason: "RESYNC", kept: expect.any(Array), text: expect.any(String) }]);
+    expect(resynced[0]?.kept).toHaveLength(2);
+    expect([
+      occurrences(server.text, "♪"),
+      occurrences(server.text, "(x2)"),
+      occurrences(server.text, "words"),
+    ]).toEqual([1, 1, 0]);
+    // Seq 1 was in flight when the connection dropped and was never applied: the edits go again as new seqs.
+    expect(server.opsFrom(alice.clientId).map((frame) => frame.seq)).toEqual([2, 3]);
+    expect(server.log.filter((entry) => entry.client_id === alice.clientId).map((entry) => entry.seq)).toEqual([2, 3]);
+    expectChained(start, texts);
+  });
+
+  it("does not apply again an op in flight the server applied before the drop (last_seq covers it)", async () => {
+    const server = new FakeServer("Let it be", { alice: "owner", bob: "editor" });
+    const alice = session(server, "alice", slowBackoff);
+    const bob = session(server, "bob");
+    await connectAll(alice, bob);
+    const lost = record(alice, "lost_edits");
+    const resynced = record(alice, "resynced");
+
+    // The server applies seq 1 but its ack is lost; a later edit waits behind it.
+    server.connection(alice.clientId).socket.outgoing = "drop";
+    alice.insert(9, " [C]");
+    await settle();
+    expect(server.log).toHaveLength(1);
+    alice.insert(0, "♪ ");
+    bob.insert(0, "[G]");
+    await settle();
+    server.keptFrom = server.rev;
+    await disconnectAlice(server, alice);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+
+    expect(server.text).toBe("[G]♪ Let it be [C]");
+    expect(alice.text).toBe(server.text);
+    expect(bob.text).toBe(server.text);
+    expect(server.log.filter((entry) => entry.client_id === alice.clientId).map((entry) => entry.seq)).toEqual([1, 2]);
+    expect(lost).toEqual([]);
+    expect(resynced).toEqual([{ reason: "RESYNC", kept: [[3, "♪ "]], text: "[G]♪ Let it be [C]" }]);
+    expect(alice.synchronized).toBe(true);
+  });
+
+  it("counts positions in code points around astral characters", async () => {
+    const server = new FakeServer("😀 Let it be 🎸", { alice: "owner", bob: "editor" });
+    const alice = session(server, "alice", slowBackoff);
+    const bob = session(server, "bob");
+    await connectAll(alice, bob);
+    const resynced = record(alice, "resynced");
+    const texts = record(alice, "text");
+
+    await disconnectAlice(server, alice);
+    alice.insert(6, "[G]");
+    alice.insert(16, "👍🏽");
+    expect(alice.text).toBe("😀 Let [G]it be 🎸👍🏽");
+    bob.insert(0, "🎹🎹 ");
+    bob.delete(3, 2);
+    bob.insert(10, "和音");
+    await settle();
+    expect(bob.text).toBe("🎹🎹 Let it 和音be 🎸");
+    server.keptFrom = server.rev;
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+
+    expect(resynced).toEqual([
+      {
+        reason: "RESYNC",
+        kept: [
+          [7, "[G]"],
+          [19, "👍🏽"],
+        ],
+        text: "🎹🎹 Let [G]it 和音be 🎸👍🏽",
+      },
+    ]);
+    expect(server.text).toBe("🎹🎹 Let [G]it 和音be 🎸👍🏽");
+    expect(alice.text).toBe(server.text);
+    expect(bob.text).toBe(server.text);
+    expectChained("😀 Let it be 🎸", texts);
+  });
+
+  it("keeps the op in flight and what follows it after RESYNC_REQUIRED", async () => {
+    const server = new FakeServer("Let it be", { alice: "owner", bob: "editor" });
+    const alice = session(server, "alice");
+    const bob = session(server, "bob");
+    await connectAll(alice, bob);
+    const errors = record(alice, "error");
+    const statuses = record(alice, "status");
+    const lost = record(alice, "lost_edits");
+    const resynced = record(alice, "resynced");
+
+    server.failNextOps.push("RESYNC_REQUIRED");
+    alice.insert(9, "!");
+    alice.insert(0, "[G]");
+    bob.insert(3, " it");
+    await settle();
+
+    expect(errors).toEqual([{ code: "RESYNC_REQUIRED", message: "Refused: RESYNC_REQUIRED", seq: 1 }]);
+    expect(statuses[0]).toMatchObject({ status: "reconnecting", code: 4000 });
+    expect(server.urls.at(-1)?.searchParams.has("since_rev")).toBe(false);
+    expect(lost).toEqual([]);
+    expect(resynced).toEqual([{ reason: "RESYNC_REQUIRED", kept: [[12, "!"], ["[G]"]], text: "[G]Let it it be!" }]);
+    expect(server.opsFrom(alice.clientId).map((frame) => frame.seq)).toEqual([1, 2, 3]);
+    expect(server.text).toBe("[G]Let it it be!");
+    expect(alice.text).toBe(server.text);
+    expect(bob.text).toBe(server.text);
+  });
+
+  it("reports as lost only the edit that no longer fits the document, and keeps the one before it", async () => {
+    const server = new FakeServer("Let it be", { alice: "owner", bob: "editor" });
+    const alice = session(server, "alice", slowBackoff);
+    const bob = session(server, "bob");
+    await connectAll(alice, bob);
+    const lost = record(alice, "lost_edits");
+    const resynced = record(alice, "resynced");
+
+    await disconnectAlice(server, alice);
+    alice.insert(0, "[G]");
+    const long = "x".repeat(20_000);
+    alice.insert(12, long);
+    const filler = "y".repeat(18_000);
+    for (let step = 0; step < 5; step++) bob.insert(bob.text.length, filler);
+    await settle();
+    server.keptFrom = server.rev;
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+
+    const expected = `[G]Let it be${filler.repeat(5)}`;
+    expect(lost).toEqual([{ ops: [[12, long]], text: `[G]Let it be${long}`, reason: "RESYNC" }]);
+    expect(resynced).toEqual([{ reason: "RESYNC", kept: [["[G]"]], text: expected }]);
+    expect(server.text).toBe(expected);
+    expect(alice.text).toBe(expected);
+    expect(alice.synchronized).toBe(true);
   });
 });
 

@@ -21,6 +21,7 @@ import {
   transformCursor,
   transformPair,
 } from "../domain/ot";
+import { MAX_FRAME_BYTES } from "../domain/protocol";
 
 export type { Cursor, TextOp };
 export { transformCursor };
@@ -34,6 +35,14 @@ export interface OutgoingOp {
 
 export type OtClientState = "synchronized" | "awaiting-ack" | "awaiting-ack-with-buffer";
 
+/** Room for the `type`, `seq` and `rev` around an op in its frame. */
+const OP_FRAME_OVERHEAD = 80;
+
+/** An op small enough for the server's frame limit; a bigger frame makes the server close the socket (1009). */
+function fitsInFrame(op: TextOp): boolean {
+  return new TextEncoder().encode(JSON.stringify(op)).length + OP_FRAME_OVERHEAD <= MAX_FRAME_BYTES;
+}
+
 export class OtClientError extends Error {
   constructor(
     readonly code: OtErrorCode | "REVISION_GAP" | "REVISION_BEHIND",
@@ -46,6 +55,8 @@ export class OtClientError extends Error {
 
 export class OtClient {
   #text: string;
+  /** The server's text at `rev`: `text` without the pending ops, what a resync diffs against. */
+  #serverText: string;
   #rev: number;
   #nextSeq: number;
   #inFlight: { seq: number; op: TextOp } | null = null;
@@ -57,12 +68,18 @@ export class OtClient {
    */
   constructor(text: string, rev: number, nextSeq = 1) {
     this.#text = text;
+    this.#serverText = text;
     this.#rev = rev;
     this.#nextSeq = nextSeq;
   }
 
   get text(): string {
     return this.#text;
+  }
+
+  /** The server's text at `rev`, without this client's pending ops. */
+  get serverText(): string {
+    return this.#serverText;
   }
 
   /** The last server revision this client has, ignoring its own pending ops. */
@@ -79,6 +96,16 @@ export class OtClient {
     return this.#inFlight ? [this.#inFlight.op, ...this.#buffer] : [];
   }
 
+  /** The op sent and not acknowledged yet, based on `serverText`. */
+  get inFlight(): { readonly seq: number; readonly op: TextOp } | null {
+    return this.#inFlight;
+  }
+
+  /** The edits made after the op in flight, based on `serverText` with it applied, oldest first. */
+  get buffer(): readonly TextOp[] {
+    return this.#buffer;
+  }
+
   get state(): OtClientState {
     if (this.#inFlight === null) return "synchronized";
     return this.#buffer.length === 0 ? "awaiting-ack" : "awaiting-ack-with-buffer";
@@ -91,6 +118,9 @@ export class OtClient {
   applyLocal(op: TextOp): OutgoingOp | null {
     const parsed = parseOp(op);
     if (!parsed.ok) throw new OtClientError(parsed.code, parsed.message);
+    if (!fitsInFrame(parsed.op)) {
+      throw new OtClientError("OP_TOO_LARGE", `An op must fit in a ${MAX_FRAME_BYTES}-byte message`);
+    }
     const problem = checkOpAgainst(this.#text, parsed.op);
     if (problem) throw new OtClientError(problem.code, problem.message);
     if (parsed.op.length === 0) return null;
@@ -98,7 +128,7 @@ export class OtClient {
     if (this.#inFlight === null) return this.#send(parsed.op);
     const last = this.#buffer.at(-1);
     const composed = last ? composeOps(last, parsed.op) : null;
-    if (composed === null || checkOpLimits(composed)) {
+    if (composed === null || checkOpLimits(composed) || !fitsInFrame(composed)) {
       this.#buffer.push(parsed.op);
     } else if (composed.length === 0) {
       this.#buffer.pop();
@@ -118,6 +148,8 @@ export class OtClient {
     if (inFlight === null || rev <= this.#rev || (seq !== undefined && seq !== inFlight.seq)) return null;
     this.#expectNext(rev);
     this.#rev = rev;
+    // With nothing buffered the local text is the server's; otherwise the server's moved by this op only.
+    this.#serverText = this.#buffer.length === 0 ? this.#text : applyOp(this.#serverText, inFlight.op);
     this.#inFlight = null;
     const next = this.#buffer.shift();
     return next ? this.#send(next) : null;
@@ -144,6 +176,7 @@ export class OtClient {
       if (pair.local.length > 0) buffer.push(pair.local);
     }
     this.#text = applyOp(this.#text, remote);
+    this.#serverText = this.#inFlight ? applyOp(this.#serverText, op) : this.#text;
     this.#buffer = buffer;
     this.#rev = rev;
     return remote;

@@ -6,8 +6,13 @@
  * Reconnects: every attempt gets a fresh ticket and, once the client holds a document, asks for `since_rev`, the
  * last server revision it has. The welcome's `missed` ops are replayed oldest first (this client's own ops come back
  * as acks), then the op still in flight is sent again with its seq; the server applies a (client_id, seq) at most
- * once. Where that cannot work (the server answers `resync`, refuses the op in flight, or the revisions do not line
- * up) the client starts over from a fresh welcome and reports the edits it could not deliver as `lost_edits`.
+ * once. Where that cannot work (the server answers `resync` or RESYNC_REQUIRED, or the revisions do not line up)
+ * the client starts over from a fresh welcome and moves its unsent edits onto the server's text (rebase-unsent.ts),
+ * sending them again with new seqs (`resynced`). Only when the server refused the op in flight (the later edits were
+ * built on it) does it drop them, reporting them as `lost_edits`.
+ *
+ * The server announces each close it starts with a `closing` message; the client acts on it at once, as on the
+ * close itself, because some runtimes deliver the close frame's event seconds later.
  */
 
 import { parseOp } from "../domain/ot";
@@ -16,7 +21,6 @@ import {
   CLOSE,
   type Comment,
   MAX_COMMENT_CHARS,
-  MAX_FRAME_BYTES,
   type MissedOp,
   type PresenceState,
   type PresenceStatus,
@@ -25,6 +29,7 @@ import {
 } from "../domain/protocol";
 import type { Participant, SessionView } from "../domain/schemas";
 import { type Cursor, OtClient, OtClientError, type OutgoingOp, type TextOp, transformCursor } from "./ot-client";
+import { carryUnsentOnto, diffOp } from "./rebase-unsent";
 
 export type { Cursor, PresenceState, PresenceStatus, TextOp };
 
@@ -78,6 +83,12 @@ export interface RealtimeEvents {
   error: { code: string; message: string; seq?: number };
   /** Local edits the server never applied, dropped when the client started over from the server's text. */
   lost_edits: { ops: TextOp[]; text: string; reason: string };
+  /**
+   * The client started over from the server's text (`reason`: RESYNC, RESYNC_REQUIRED, REVISION_GAP, …) and kept
+   * its unsent edits: `kept` holds them as moved onto that text (they go to the server again with new seqs), `text`
+   * is the result. An edit that could not be kept is reported by a `lost_edits` just before.
+   */
+  resynced: { reason: string; kept: TextOp[]; text: string };
 }
 
 type Listener<T> = (payload: T) => void;
@@ -101,8 +112,6 @@ const DEFAULT_HEARTBEAT_MS = 30_000;
 const PRESENCE_INTERVAL_MS = 50;
 /** Close code this client uses when it drops a connection itself (to start over, or a silent peer). */
 const CLIENT_DROP = 4000;
-/** Room for the `type`, `seq` and `rev` around an op in its frame. */
-const OP_FRAME_OVERHEAD = 80;
 
 /** What the server accepts as a client id. */
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -157,8 +166,11 @@ export class RealtimeSession {
   #welcomed = false;
   /** The revision this attempt asked to resume from; null asks for a fresh start. */
   #sinceRev: number | null = null;
-  /** Set when the next welcome must replace the local document; the reason goes into `lost_edits`. */
-  #startOverReason: string | null = null;
+  /**
+   * Set when the next welcome must replace the local document. `keepUnsent`: the unsent edits still stand on the
+   * server text this client knew, so they can be moved onto the new one; false once the server refused one of them.
+   */
+  #startOver: { reason: string; keepUnsent: boolean } | null = null;
   #status: ConnectionStatus = "closed";
   /** close() was called or the server refused for good: no more attempts. */
   #stopped = true;
@@ -281,13 +293,7 @@ export class RealtimeSession {
   /** Closes the connection for good; local state stays readable. */
   close(): void {
     if (this.#stopped) return;
-    const socket = this.#socket;
-    this.#detachSocket();
-    try {
-      socket?.close(1000, "closed by client");
-    } catch {
-      // already closing
-    }
+    this.#dropSocket(1000, "closed by client");
     this.#finish(1000, "closed by client", false);
   }
 
@@ -355,33 +361,59 @@ export class RealtimeSession {
     const url = new URL(wsUrl, this.#baseUrl);
     if (url.protocol === "http:" || url.protocol === "https:") url.protocol = url.protocol.replace("http", "ws");
     url.searchParams.set("client_id", this.clientId);
-    this.#sinceRev = this.#ot !== null && this.#startOverReason === null ? this.#ot.rev : null;
+    this.#sinceRev = this.#ot !== null && this.#startOver === null ? this.#ot.rev : null;
     if (this.#sinceRev !== null) url.searchParams.set("since_rev", String(this.#sinceRev));
     return url.toString();
   }
 
   #onSocketClosed(code: number, reason: string): void {
     this.#detachSocket();
+    this.#afterClose(code, reason);
+  }
+
+  /**
+   * The server said it is closing this connection: close it from this side and go on as its close would, now. The
+   * socket is detached first, so its own close event, whenever it comes, is ignored.
+   */
+  #onClosing(code: number, reason: string): void {
+    this.#dropSocket(1000, "closing");
+    this.#afterClose(code, reason);
+  }
+
+  #afterClose(code: number, reason: string): void {
     if (TERMINAL_CLOSE_CODES.has(code)) {
       this.#finish(code, reason, true);
       return;
     }
     // The server refused a frame as too big; only an op can be that big, so it was never applied.
-    if (code === CLOSE.tooBig) this.#startOverReason ??= "MESSAGE_TOO_BIG";
+    if (code === CLOSE.tooBig) this.#planStartOver("MESSAGE_TOO_BIG", false);
     this.#scheduleReconnect(code, reason);
   }
 
   /** Drops the current connection from this side and tries again. */
   #reconnectNow(reason: string): void {
+    if (!this.#socket) return;
+    this.#dropSocket(CLIENT_DROP, reason);
+    this.#scheduleReconnect(CLIENT_DROP, reason);
+  }
+
+  /** Detaches the current socket and closes it from this side; its close event will not be acted on. */
+  #dropSocket(code: number, reason: string): void {
     const socket = this.#socket;
-    if (!socket) return;
     this.#detachSocket();
     try {
-      socket.close(CLIENT_DROP, reason);
+      socket?.close(code, reason);
     } catch {
       // already closing
     }
-    this.#scheduleReconnect(CLIENT_DROP, reason);
+  }
+
+  /** The next welcome replaces the local document; the first reason is reported, and one refusal drops the edits. */
+  #planStartOver(reason: string, keepUnsent: boolean): void {
+    this.#startOver = {
+      reason: this.#startOver?.reason ?? reason,
+      keepUnsent: (this.#startOver?.keepUnsent ?? true) && keepUnsent,
+    };
   }
 
   #scheduleReconnect(code: number, reason: string): void {
@@ -444,14 +476,15 @@ export class RealtimeSession {
     } catch {
       return;
     }
-    // The server speaks first with a welcome; anything before it would be out of context.
-    if (!this.#welcomed && message.type !== "welcome") return;
+    // The server speaks first with a welcome (or a refusal); anything else before it would be out of context.
+    if (!this.#welcomed && message.type !== "welcome" && message.type !== "closing") return;
     try {
       this.#handle(message);
     } catch (error) {
       // A revision gap or a malformed op: the local copy cannot be trusted, so start over from the server's.
       if (!(error instanceof OtClientError)) throw error;
-      this.#startOverReason ??= error.code;
+      // The unsent edits still stand on the last server text this client had.
+      this.#planStartOver(error.code, true);
       this.#reconnectNow(error.message);
     }
   }
@@ -461,6 +494,9 @@ export class RealtimeSession {
     switch (message.type) {
       case "welcome":
         this.#onWelcome(message);
+        return;
+      case "closing":
+        this.#onClosing(message.code, message.reason);
         return;
       case "ack":
         this.#sendOp(ot?.applyServerAck(message.rev, message.seq) ?? null);
@@ -509,9 +545,15 @@ export class RealtimeSession {
     const ot = this.#ot;
     const resumed = ot !== null && this.#sinceRev !== null && welcome.resync !== true && this.#catchUp(ot, welcome);
     if (!resumed) {
-      this.#startFrom(welcome.doc, this.#startOverReason ?? (welcome.resync ? "RESYNC" : "REVISION_MISMATCH"));
+      const plan = this.#startOver ?? { reason: welcome.resync ? "RESYNC" : "REVISION_MISMATCH", keepUnsent: true };
+      // Without last_seq (an older server) the op in flight may already be in the text: keeping it could double it.
+      if (ot && plan.keepUnsent && typeof welcome.you.last_seq === "number") {
+        this.#rebaseOnto(ot, welcome.doc, welcome.you.last_seq, plan.reason);
+      } else {
+        this.#startFrom(welcome.doc, plan.reason);
+      }
     }
-    this.#startOverReason = null;
+    this.#startOver = null;
 
     const previousRole = this.#you;
     this.#you = { user_id: welcome.you.user_id, role: welcome.you.role, permissions: welcome.you.permissions };
@@ -532,8 +574,9 @@ export class RealtimeSession {
     this.#emitPresence();
     this.#addComments(welcome.comments ?? []);
 
-    // The op in flight goes again (same seq): the server applies it only if it has not already.
-    if (resumed && this.#ot) this.#sendOp(this.#ot.resendOnReconnect(welcome.doc.rev));
+    // Resumed, the op in flight goes again (same seq): the server applies it only if it has not already. Rebased,
+    // the first kept edit goes out with a new seq.
+    this.#sendOp(this.#ot?.resendOnReconnect(welcome.doc.rev) ?? null);
     // Others lost this client's cursor with the connection: announce it again.
     if (this.#myPresence) this.#presenceDirty = true;
     this.#flushPresence();
@@ -569,10 +612,23 @@ export class RealtimeSession {
     // Same client id, so seqs keep counting: the server would drop a (client_id, seq) it has seen as a duplicate.
     this.#ot = new OtClient(doc.content, doc.rev, previous?.nextSeq ?? 1);
     if (lost.length > 0) this.#emit("lost_edits", { ops: lost, text: before, reason });
-    const op = replacementOp(before, doc.content);
-    if (op.length === 0) return;
+    this.#announceReplacedText(diffOp(before, doc.content));
+  }
+
+  /** Replaces the local document with the server's, keeping the unsent edits of `previous` on top of it. */
+  #rebaseOnto(previous: OtClient, doc: { rev: number; content: string }, lastSeq: number, reason: string): void {
+    const { ot, kept, lost, change } = carryUnsentOnto(previous, doc, lastSeq);
+    this.#ot = ot;
+    if (lost.length > 0) this.#emit("lost_edits", { ops: lost, text: previous.text, reason });
+    this.#announceReplacedText(change);
+    this.#emit("resynced", { reason, kept, text: ot.text });
+  }
+
+  /** The local text was replaced by a start over; `op` turns the previous one into the current one. */
+  #announceReplacedText(op: TextOp): void {
+    if (op.length === 0 || !this.#ot) return;
     this.#shiftMyPresence(op);
-    this.#emit("text", { text: doc.content, op, origin: "remote" });
+    this.#emit("text", { text: this.#ot.text, op, origin: "remote" });
   }
 
   #applyRemoteOp(rev: number, raw: unknown, userId: string): void {
@@ -634,8 +690,7 @@ export class RealtimeSession {
   #onServerError(message: { code: string; message: string; seq?: number }): void {
     const { code, message: text, seq } = message;
     this.#emit("error", seq === undefined ? { code, message: text } : { code, message: text, seq });
-    const inFlight = this.#ot?.resendOnReconnect()?.seq;
-    // The op in flight was refused and the buffer was built on it: start over from the server's text.
+    const inFlight = this.#ot?.inFlight?.seq;
     if (message.code === "RATE_LIMITED") {
       // The server dropped a message for flooding (it names the op when it was one): the op in flight and the
       // presence are safe to send again (the server acks a seq it already applied once more, and applies it once).
@@ -646,8 +701,13 @@ export class RealtimeSession {
         if (this.#myPresence) this.#presenceDirty = true;
         this.#flushPresence();
       }, RATE_LIMIT_RETRY_MS);
-    } else if ((message.seq !== undefined && message.seq === inFlight) || message.code === "RESYNC_REQUIRED") {
-      this.#startOverReason ??= message.code;
+    } else if (message.code === "RESYNC_REQUIRED") {
+      // The server no longer has the revision the op in flight is based on; the op itself was not refused.
+      this.#planStartOver(message.code, true);
+      this.#reconnectNow(message.message);
+    } else if (message.seq !== undefined && message.seq === inFlight) {
+      // The op in flight was refused and the buffer was built on it: start over from the server's text.
+      this.#planStartOver(message.code, false);
       this.#reconnectNow(message.message);
     }
   }
@@ -684,10 +744,6 @@ export class RealtimeSession {
     }
     const parsed = parseOp(op);
     if (!parsed.ok) throw new OtClientError(parsed.code, parsed.message);
-    // A frame over the limit makes the server close the socket (1009); refuse it here instead.
-    if (utf8Length(JSON.stringify(parsed.op)) + OP_FRAME_OVERHEAD > MAX_FRAME_BYTES) {
-      throw new OtClientError("OP_TOO_LARGE", `An op must fit in a ${MAX_FRAME_BYTES}-byte message`);
-    }
     if (parsed.op.length === 0) return;
     const outgoing = ot.applyLocal(parsed.op);
     let moved = false;
@@ -781,27 +837,4 @@ export class RealtimeSession {
       }
     }
   }
-}
-
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
-}
-
-/** The smallest single replace (common prefix and suffix kept) that turns `before` into `after`, in code points. */
-function replacementOp(before: string, after: string): TextOp {
-  const from = Array.from(before);
-  const to = Array.from(after);
-  let start = 0;
-  while (start < from.length && start < to.length && from[start] === to[start]) start++;
-  let fromEnd = from.length;
-  let toEnd = to.length;
-  while (fromEnd > start && toEnd > start && from[fromEnd - 1] === to[toEnd - 1]) {
-    fromEnd--;
-    toEnd--;
-  }
-  const op: TextOp = [];
-  if (start > 0 && (fromEnd > start || toEnd > start)) op.push(start);
-  if (fromEnd > start) op.push({ d: from.slice(start, fromEnd).join("") });
-  if (toEnd > start) op.push(to.slice(start, toEnd).join(""));
-  return op;
 }

@@ -92,11 +92,11 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const role = live.role ?? view.user_role;
   const status = live.status ?? view.status;
   const participants = live.ready ? live.participants : view.participants;
-  const terminal = live.connection?.status === "closed" && live.connection.terminal;
-  const reason = !live.ready
-    ? "Connecting to the session…"
-    : terminal
-      ? "You are no longer connected to this session."
+  const terminal = live.closedBecause !== null;
+  const reason = terminal
+    ? "You are no longer connected to this session: the chord sheet is read-only."
+    : !live.ready
+      ? "Connecting to the session…"
       : readOnlyReason(permissions, status);
   const isRecording = live.recording?.is_recording ?? live.realtime?.session?.is_recording ?? view.is_recording;
 
@@ -164,6 +164,11 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           ) : null}
         </div>
       </header>
+      {live.closedBecause ? (
+        <p className="error connection-ended" role="alert">
+          {live.closedBecause}
+        </p>
+      ) : null}
       {live.notice || notice ? (
         <p className="error" role="alert">
           {notice ?? live.notice}{" "}

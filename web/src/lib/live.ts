@@ -29,6 +29,8 @@ export interface LiveState {
   comments: LiveComment[];
   /** The latest problem, as a sentence. */
   notice: string | null;
+  /** Why the connection closed for good, as a sentence; null while it is open or may come back. */
+  closedBecause: string | null;
   /** Bumped by every event that changes what the activity feed would show. */
   activityTick: number;
 }
@@ -45,17 +47,22 @@ const INITIAL: LiveState = {
   recording: null,
   comments: [],
   notice: null,
+  closedBecause: null,
   activityTick: 0,
 };
 
+/** Why the server closed the connection for good, by close code (the SDK reconnects after any other). */
 const CLOSE_SENTENCES: Record<number, string> = {
-  4401: "Your sign-in for this session expired. Reload the page to reconnect.",
-  4403: "You no longer have access to this session.",
-  4404: "This session does not exist any more.",
-  4409: "You have this session open in too many tabs. Close one and reload.",
+  4403: "You were removed from this session and no longer have access to it.",
+  4404: "This session no longer exists.",
   4410: "This session has ended.",
-  4429: "Too many changes too fast: the connection was closed. Reload to continue.",
+  4429: "Disconnected: too many messages were sent too fast. Reload the page to reconnect.",
 };
+
+function closeSentence(code: number, status: SessionStatus | undefined): string {
+  if (code === 4410 && status === "archived") return "This session has been archived.";
+  return CLOSE_SENTENCES[code] ?? "The connection to the session closed.";
+}
 
 export function useLiveSession(sessionId: string, enabled: boolean): LiveState {
   const [state, setState] = useState<LiveState>(INITIAL);
@@ -80,7 +87,7 @@ export function useLiveSession(sessionId: string, enabled: boolean): LiveState {
             ? { ready: true, notice: null, status: realtime.session?.status ?? undefined }
             : {}),
           ...(event.status === "closed" && event.terminal
-            ? { notice: CLOSE_SENTENCES[event.code] ?? "The connection to the session closed." }
+            ? { closedBecause: closeSentence(event.code, realtime.session?.status) }
             : {}),
         }),
       ),
@@ -101,7 +108,7 @@ export function useLiveSession(sessionId: string, enabled: boolean): LiveState {
       ),
     ];
     realtime.connect().catch(() => {
-      // The status listener has already turned a final refusal into a notice.
+      // The status listener has already said why the connection closed for good.
     });
     return () => {
       for (const off of unsubscribe) off();
