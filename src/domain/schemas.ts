@@ -5,6 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import { ACCESS_MODES, ASSIGNABLE_ROLES, PERMISSIONS, ROLES, SESSION_STATUSES } from "./permissions";
 import { SETTINGS_BOUNDS } from "./settings";
+import { isWellFormed, MAX_DOCUMENT_CHARS, songTextProblem, TEXT_PROBLEM_MESSAGES } from "./text";
 
 const trimmed = (min: number, max: number) => z.string().trim().min(min).max(max);
 const isoTime = z.string().openapi({ example: "2026-11-27T12:00:00.000Z" });
@@ -88,13 +89,22 @@ export const SongSchema = z
   })
   .openapi("Song");
 
-export const MAX_SONG_LENGTH = 60_000;
-export const SongCreateSchema = z.object({
-  title: trimmed(1, 255),
-  content: z.string().max(MAX_SONG_LENGTH),
-});
+/** Song text, the same rule as the live document's (src/domain/text.ts). */
+export const SongTextSchema = z
+  .string()
+  .superRefine((text, ctx) => {
+    const problem = songTextProblem(text);
+    if (problem) ctx.addIssue({ code: "custom", message: TEXT_PROBLEM_MESSAGES[problem] });
+  })
+  .openapi({
+    description: `Well-formed Unicode, at most ${MAX_DOCUMENT_CHARS} characters (code points)`,
+    maxLength: MAX_DOCUMENT_CHARS,
+  });
+const SongTitleSchema = trimmed(1, 255).refine(isWellFormed, TEXT_PROBLEM_MESSAGES.MALFORMED_TEXT);
+
+export const SongCreateSchema = z.object({ title: SongTitleSchema, content: SongTextSchema });
 export const SongUpdateSchema = z
-  .object({ title: trimmed(1, 255).optional(), content: z.string().max(MAX_SONG_LENGTH).optional() })
+  .object({ title: SongTitleSchema.optional(), content: SongTextSchema.optional() })
   .refine((body) => body.title !== undefined || body.content !== undefined, "Give a title or content to change");
 export const SongShareSchema = z
   .object({
