@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { database } from "../db/client";
-import { songShares, songs, users } from "../db/schema";
+import { songShares, songs } from "../db/schema";
 import { listSongs, mayEditSong, type SongPermission, songWithAccess } from "../db/songs";
 import { SongCreateSchema, SongSchema, SongShareSchema, SongUpdateSchema } from "../domain/schemas";
 import { ApiError, notFound } from "./errors";
@@ -116,14 +116,10 @@ export const songsRouter = createRouter()
         throw new ApiError(403, "FORBIDDEN", "Only the owner or an admin of the song may share it");
       }
       const body = c.req.valid("json");
-      // A share by email names the user when one with that email has signed in; otherwise it waits for them.
+      // A share by email belongs to whoever holds that email when they use it (their token's email); it is never
+      // turned into a share for the account that holds it today, and the answer does not say whether anyone does.
       const email = body.email?.toLowerCase() ?? null;
-      const known = body.user_id
-        ? await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, body.user_id)).get()
-        : email
-          ? await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.email, email)).get()
-          : undefined;
-      const userId = body.user_id ?? known?.id ?? null;
+      const userId = body.user_id ?? null;
       if (userId === access.song.owner_id)
         throw new ApiError(409, "CONFLICT", "The owner already has every permission");
       const values = {
@@ -133,32 +129,14 @@ export const songsRouter = createRouter()
         permission: body.permission,
         created_by: actor.userId,
       };
-      const upsert = db
+      // Sharing again with the same user id or email replaces the permission, so it can also lower it.
+      await db
         .insert(songShares)
         .values(values)
         .onConflictDoUpdate({
           target: userId ? [songShares.song_id, songShares.user_id] : [songShares.song_id, songShares.email],
           set: { permission: body.permission },
         });
-      // A share that waited for this user's email gives way to the one naming them, so sharing again can also
-      // lower a permission.
-      const waitingEmail = userId ? (known?.email ?? null) : null;
-      if (waitingEmail) {
-        await db.batch([
-          upsert,
-          db
-            .delete(songShares)
-            .where(
-              and(
-                eq(songShares.song_id, access.song.id),
-                isNull(songShares.user_id),
-                eq(songShares.email, waitingEmail),
-              ),
-            ),
-        ]);
-      } else {
-        await upsert;
-      }
       return ok(c, {
         song_id: values.song_id,
         user_id: values.user_id,
