@@ -13,6 +13,7 @@ import { ticketRouter, upgradeToWebSocket } from "./realtime";
 import { recordingsRouter } from "./recordings";
 import { createRouter } from "./router";
 import { sessionsRouter } from "./sessions";
+import { songVersionsRouter } from "./song-versions";
 import { songsRouter } from "./songs";
 import { templatesRouter } from "./templates";
 import { requireUtf8Body } from "./utf8-body";
@@ -48,6 +49,7 @@ const protectedApi = createRouter()
   .route("/", templatesRouter)
   .route("/", adminRouter)
   .route("/", songsRouter)
+  .route("/", songVersionsRouter)
   .route("/", membershipRouter)
   .route("/", ticketRouter)
   .route("/", recordingsRouter)
