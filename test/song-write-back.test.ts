@@ -156,9 +156,23 @@ describe("writeBackSession", () => {
     const kept = await api("GET", `/songs/${created.id}/versions/3`, { user: owner });
     expect(kept.body.data).toMatchObject({ content: later, applied: false });
 
-    // Restoring it is how the song's owner accepts it.
+    // Refused again, the session keeps only its latest refused text, so it cannot push the song's history out.
+    const sessionId = crypto.randomUUID();
+    await writeBack(created, leader, text, `${later}[C]one\n`, sessionId);
+    expect(await writeBack(created, leader, text, `${later}[C]one\n[G]two\n`, sessionId)).toMatchObject({
+      outcome: "refused",
+      version: 5,
+    });
+    expect((await versionList(owner, created.id)).map((version) => [version.number, version.kind])).toEqual([
+      [5, "refused"],
+      [3, "refused"],
+      [2, "session"],
+      [1, "created"],
+    ]);
+
+    // Restoring a refused version is how the song's owner accepts it.
     const accepted = await api("POST", `/songs/${created.id}/versions/3/restore`, { user: owner });
-    expect(accepted.body.data).toMatchObject({ content: later, version: 4 });
+    expect(accepted.body.data).toMatchObject({ content: later, version: 6 });
   });
 
   it("refuses a session whose owner has no share on the song, and answers missing for a song that is gone", async () => {

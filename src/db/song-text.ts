@@ -101,17 +101,30 @@ async function tryWrite(db: Database, song: SongRecord, next: NewVersion): Promi
       applied ? 1 : 0,
       next.summary,
     );
+  const statements = [d1.prepare(moveSong.sql).bind(...moveSong.params), insertVersion];
+  if (!applied && next.session_id) statements.push(dropEarlierRefusals(d1, song.id, next.session_id, number));
+  statements.push(dropOldVersions(d1, song.id, number));
   try {
-    const [moved] = await d1.batch<SongRecord>([
-      d1.prepare(moveSong.sql).bind(...moveSong.params),
-      insertVersion,
-      dropOldVersions(d1, song.id, number),
-    ]);
+    const [moved] = await d1.batch<SongRecord>(statements);
     return moved?.results[0] ?? null;
   } catch (error) {
     if (isUniqueViolation(error)) return null;
     throw error;
   }
+}
+
+/**
+ * A session refused again keeps only its latest refused text (which holds its earlier ones as edited since), so
+ * a session writing back every few seconds without an edit right cannot push the song's history out.
+ */
+function dropEarlierRefusals(d1: D1Database, songId: number, sessionId: string, latest: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `delete from song_versions
+       where song_id = ?1 and session_id = ?2 and applied = 0 and number < ?3
+         and exists (select 1 from song_versions where song_id = ?1 and number = ?3)`,
+    )
+    .bind(songId, sessionId, latest);
 }
 
 /**

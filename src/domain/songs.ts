@@ -1,6 +1,7 @@
 /**
  * The bounds on what songs take in D1, and the kinds of song version. A song's versions are bounded by count and
- * by the bytes of their texts; past either bound the oldest are dropped, never the latest.
+ * by the bytes of their texts; past either bound the oldest are dropped, never the latest. A session's refused
+ * write-back replaces that session's earlier refused one (src/db/song-text.ts).
  */
 
 /** Songs one user may own. */
