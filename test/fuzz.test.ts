@@ -105,6 +105,8 @@ const ROUTES: { method: string; path: (id: IdOf) => string; valid: (world: World
     path: (id) => `/songs/${id("song")}/share`,
     valid: () => ({ user_id: "fuzz-friend", permission: "read" }),
   },
+  { method: "GET", path: (id) => `/songs/${id("song")}/versions`, valid: () => ({}) },
+  { method: "POST", path: (id) => `/songs/${id("song")}/versions/1/restore`, valid: () => ({}) },
   {
     method: "POST",
     path: () => "/sessions/templates",

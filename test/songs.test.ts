@@ -1,11 +1,19 @@
 /** Songs (CONTRACT §4 Songs): ownership, shares by user and by email, and who may start a session on a song. */
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { signDevToken } from "../src/auth/tokens";
 import { api, createSong, errorCode, newUser, type TestUser } from "./helpers";
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 async function share(owner: TestUser, songId: number, body: Record<string, unknown>) {
   return api("POST", `/songs/${songId}/share`, { user: owner, body });
+}
+
+/** The same account signed in with a token that carries another email. */
+async function withEmail(user: TestUser, email: string): Promise<TestUser> {
+  const token = await signDevToken({ sub: user.id, email, name: user.name }, env.JWT_SECRET);
+  return { ...user, email, token };
 }
 
 async function startSession(user: TestUser, songId: number) {
@@ -236,18 +244,34 @@ describe("sharing", () => {
     expect(put.status).toBe(200);
   });
 
-  it("a share by the email of a known user names that user", async () => {
+  it("a share by email answers the same, byte for byte, whether or not anyone uses the address", async () => {
     const owner = await newUser("owner");
     const known = await newUser("known");
-    await api("GET", "/songs", { user: known });
+    await api("GET", "/songs", { user: known }); // known has signed in: their email is in the user directory
     const song = await createSong(owner);
-    const shared = await share(owner, song.id, { email: known.email, permission: "read" });
-    expect(shared.status).toBe(200);
-    expect(shared.body.data).toEqual({ song_id: song.id, user_id: known.id, email: null, permission: "read" });
-    expect((await api("GET", `/songs/${song.id}`, { user: known })).status).toBe(200);
+    const unknownEmail = "nobody-at-all@example.test";
+    const raw = async (email: string) => {
+      const response = await exports.default.fetch(`http://sessions.test/api/v1/songs/${song.id}/share`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${owner.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ email, permission: "read" }),
+      });
+      return { status: response.status, text: (await response.text()).replace(email, "<email>") };
+    };
+    const forKnown = await raw(known.email);
+    const forUnknown = await raw(unknownEmail);
+    expect(forKnown.status).toBe(200);
+    expect(forKnown).toEqual(forUnknown);
+    expect(JSON.parse(forKnown.text).data).toEqual({
+      song_id: song.id,
+      user_id: null,
+      email: "<email>",
+      permission: "read",
+    });
+    expect((await api("GET", `/songs/${song.id}`, { user: known })).body.data.permission).toBe("read");
   });
 
-  it("sharing again by email after the invitee signed in replaces the pending share", async () => {
+  it("sharing again by email lowers the permission, also after the invitee signed in", async () => {
     const owner = await newUser("owner");
     const invitee = await newUser("invitee");
     const song = await createSong(owner);
@@ -256,7 +280,7 @@ describe("sharing", () => {
 
     const downgraded = await share(owner, song.id, { email: invitee.email, permission: "read" });
     expect(downgraded.status).toBe(200);
-    expect(downgraded.body.data).toEqual({ song_id: song.id, user_id: invitee.id, email: null, permission: "read" });
+    expect(downgraded.body.data).toEqual({ song_id: song.id, user_id: null, email: invitee.email, permission: "read" });
     const read = await api("GET", `/songs/${song.id}`, { user: invitee });
     expect(read.body.data.permission).toBe("read");
     const put = await api("PUT", `/songs/${song.id}`, { user: invitee, body: { content: "no longer mine to edit" } });
@@ -265,18 +289,44 @@ describe("sharing", () => {
     expect(listed.body.data.songs.map((entry: any) => [entry.id, entry.permission])).toEqual([[song.id, "read"]]);
   });
 
-  it("sharing again by user_id replaces a pending share made to that user's email", async () => {
+  it("a share by user id and one by email are separate; each is lowered by sharing again the same way", async () => {
     const owner = await newUser("owner");
     const invitee = await newUser("invitee");
     const song = await createSong(owner);
     await share(owner, song.id, { email: invitee.email, permission: "admin" });
     expect((await api("GET", `/songs/${song.id}`, { user: invitee })).body.data.permission).toBe("admin");
 
-    const downgraded = await share(owner, song.id, { user_id: invitee.id, permission: "read" });
-    expect(downgraded.status).toBe(200);
+    // The best of the two counts: the email share still gives admin.
+    const byId = await share(owner, song.id, { user_id: invitee.id, permission: "read" });
+    expect(byId.body.data).toEqual({ song_id: song.id, user_id: invitee.id, email: null, permission: "read" });
+    expect((await api("GET", `/songs/${song.id}`, { user: invitee })).body.data.permission).toBe("admin");
+
+    await share(owner, song.id, { email: invitee.email, permission: "read" });
     expect((await api("GET", `/songs/${song.id}`, { user: invitee })).body.data.permission).toBe("read");
     const reshare = await share(invitee, song.id, { user_id: "someone-else", permission: "read" });
     expect(reshare.status).toBe(403);
+  });
+
+  it("an email share follows the address: whoever holds it now has the share, not the first account that did", async () => {
+    const owner = await newUser("owner");
+    const first = await newUser("first");
+    const address = first.email;
+    await api("GET", "/songs", { user: first }); // the first account has signed in with the address
+    const song = await createSong(owner);
+    await share(owner, song.id, { email: address, permission: "edit" });
+    expect((await api("GET", `/songs/${song.id}`, { user: first })).status).toBe(200);
+
+    // The first account's token now carries another email; another account now holds the address.
+    const firstMoved = await withEmail(first, `moved-${first.email}`);
+    const next = await withEmail(await newUser("next"), address);
+    expect((await api("GET", `/songs/${song.id}`, { user: firstMoved })).status).toBe(404);
+    expect((await api("GET", "/songs", { user: firstMoved })).body.data.songs).toEqual([]);
+    const read = await api("GET", `/songs/${song.id}`, { user: next });
+    expect(read.status).toBe(200);
+    expect(read.body.data.permission).toBe("edit");
+    expect((await api("PUT", `/songs/${song.id}`, { user: next, body: { title: "Now mine to edit" } })).status).toBe(
+      200,
+    );
   });
 
   it("an email share gives nothing to someone signed in with another email", async () => {

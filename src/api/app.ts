@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { limitMutations, requireAuth } from "../auth/middleware";
+import { MAX_DOCUMENT_CHARS } from "../domain/text";
 import { adminRouter } from "./admin";
 import { ApiError, errorBody, handleError } from "./errors";
 import { membershipRouter } from "./membership";
@@ -12,10 +13,35 @@ import { ticketRouter, upgradeToWebSocket } from "./realtime";
 import { recordingsRouter } from "./recordings";
 import { createRouter } from "./router";
 import { sessionsRouter } from "./sessions";
+import { songVersionsRouter } from "./song-versions";
 import { songsRouter } from "./songs";
 import { templatesRouter } from "./templates";
+import { requireUtf8Body } from "./utf8-body";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * A song's text may be MAX_DOCUMENT_CHARS code points; JSON may write each as two \uXXXX escapes (12 bytes, as
+ * encoders that escape everything outside ASCII do), plus room for the title and the rest of the body.
+ */
+export const MAX_SONG_BODY_BYTES = MAX_DOCUMENT_CHARS * 12 + MAX_BODY_BYTES;
+/** The routes whose body carries a song's text (POST /songs, PUT /songs/{id}); every other body stays small. */
+const SONG_TEXT_PATH = /^\/api\/v1\/songs(?:\/[^/]+)?$/;
+
+function limitBodies(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError(413, "PAYLOAD_TOO_LARGE", `The body is over ${formatBytes(maxSize)}`);
+    },
+  });
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${bytes / 1024} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const limitSongBody = limitBodies(MAX_SONG_BODY_BYTES);
+const limitBody = limitBodies(MAX_BODY_BYTES);
 
 /** Routes that need a token; order matters where paths overlap (templates before /sessions/{id}). */
 const protectedApi = createRouter()
@@ -23,6 +49,7 @@ const protectedApi = createRouter()
   .route("/", templatesRouter)
   .route("/", adminRouter)
   .route("/", songsRouter)
+  .route("/", songVersionsRouter)
   .route("/", membershipRouter)
   .route("/", ticketRouter)
   .route("/", recordingsRouter)
@@ -41,12 +68,8 @@ api.use(
     maxAge: 600,
   }),
   secureHeaders(),
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new ApiError(413, "PAYLOAD_TOO_LARGE", `The body is over ${MAX_BODY_BYTES / 1024} KiB`);
-    },
-  }),
+  (c, next) => (SONG_TEXT_PATH.test(c.req.path) ? limitSongBody : limitBody)(c, next),
+  requireUtf8Body,
 );
 api.route("/", publicRouter);
 api.doc31("/openapi.json", {

@@ -10,7 +10,7 @@ export const errorResponses = {
   403: { description: "Not allowed", content: errorContent },
   404: { description: "Not found", content: errorContent },
   409: { description: "Conflicts with the current state", content: errorContent },
-  413: { description: "Body over 64 KiB", content: errorContent },
+  413: { description: "Body over 64 KiB (1.2 MiB for POST /songs and PUT /songs/{id})", content: errorContent },
   429: { description: "Rate limited; see Retry-After", content: errorContent },
 } as const;
 

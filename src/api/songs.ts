@@ -1,9 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { database } from "../db/client";
-import { songShares, songs, users } from "../db/schema";
-import { listSongs, mayEditSong, type SongPermission, songWithAccess } from "../db/songs";
+import { songShares, songs } from "../db/schema";
+import { createSong, writeSongText } from "../db/song-text";
+import { listSongs, mayEditSong, type SongPermission, type SongRecord, songWithAccess } from "../db/songs";
 import { SongCreateSchema, SongSchema, SongShareSchema, SongUpdateSchema } from "../domain/schemas";
+import { MAX_SONGS_PER_USER } from "../domain/songs";
+import { summarize } from "../domain/version-summary";
 import { ApiError, notFound } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
 import { createRouter, ok } from "./router";
@@ -16,9 +19,12 @@ const SongIdParam = z.object({
     .openapi({ param: { name: "id", in: "path" } }),
 });
 
-function songOut(song: typeof songs.$inferSelect, permission: SongPermission) {
+function songOut(song: SongRecord, permission: SongPermission) {
   return { ...song, permission };
 }
+
+export const songBusy = () =>
+  new ApiError(409, "CONFLICT", "The song was changed by others many times at once; try again");
 
 export const songsRouter = createRouter()
   .openapi(
@@ -32,11 +38,19 @@ export const songsRouter = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const song = await database(c.env.DB)
-        .insert(songs)
-        .values({ title: body.title, content: body.content, owner_id: c.get("actor").userId })
-        .returning()
-        .get();
+      const song = await createSong(database(c.env.DB), {
+        title: body.title,
+        content: body.content,
+        owner_id: c.get("actor").userId,
+        summary: summarize({ kind: "created", before: "", after: body.content }),
+      });
+      if (!song) {
+        throw new ApiError(
+          409,
+          "SONG_LIMIT_REACHED",
+          `You own ${MAX_SONGS_PER_USER} songs, the most one may; delete or give away one to create another`,
+        );
+      }
       return ok(c, songOut(song, "owner"), 201);
     },
   )
@@ -81,13 +95,36 @@ export const songsRouter = createRouter()
       if (!mayEditSong(access.permission))
         throw new ApiError(403, "FORBIDDEN", "You may read this song but not edit it");
       const body = c.req.valid("json");
-      const song = await db
-        .update(songs)
-        .set({ ...body, updated_at: new Date().toISOString() })
-        .where(eq(songs.id, access.song.id))
-        .returning()
-        .get();
-      return ok(c, songOut(song!, access.permission));
+      const actor = c.get("actor");
+      let song = access.song;
+      // A new text is a new version (with the title, when one is given); the same text again is none.
+      if (body.content !== undefined) {
+        const content = body.content;
+        const written = await writeSongText(db, song.id, (current) =>
+          current.content === content
+            ? null
+            : {
+                content,
+                title: body.title,
+                kind: "edited",
+                author_id: actor.userId,
+                summary: summarize({ kind: "edited", before: current.content, after: content }),
+              },
+        );
+        if (written.outcome === "missing") throw notFound("Song");
+        if (written.outcome === "busy") throw songBusy();
+        song = written.song;
+      }
+      if (body.title !== undefined && body.title !== song.title) {
+        song =
+          (await db
+            .update(songs)
+            .set({ title: body.title, updated_at: new Date().toISOString() })
+            .where(eq(songs.id, song.id))
+            .returning()
+            .get()) ?? song;
+      }
+      return ok(c, songOut(song, access.permission));
     },
   )
   .openapi(
@@ -116,14 +153,10 @@ export const songsRouter = createRouter()
         throw new ApiError(403, "FORBIDDEN", "Only the owner or an admin of the song may share it");
       }
       const body = c.req.valid("json");
-      // A share by email names the user when one with that email has signed in; otherwise it waits for them.
+      // A share by email belongs to whoever holds that email when they use it (their token's email); it is never
+      // turned into a share for the account that holds it today, and the answer does not say whether anyone does.
       const email = body.email?.toLowerCase() ?? null;
-      const known = body.user_id
-        ? await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, body.user_id)).get()
-        : email
-          ? await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.email, email)).get()
-          : undefined;
-      const userId = body.user_id ?? known?.id ?? null;
+      const userId = body.user_id ?? null;
       if (userId === access.song.owner_id)
         throw new ApiError(409, "CONFLICT", "The owner already has every permission");
       const values = {
@@ -133,32 +166,14 @@ export const songsRouter = createRouter()
         permission: body.permission,
         created_by: actor.userId,
       };
-      const upsert = db
+      // Sharing again with the same user id or email replaces the permission, so it can also lower it.
+      await db
         .insert(songShares)
         .values(values)
         .onConflictDoUpdate({
           target: userId ? [songShares.song_id, songShares.user_id] : [songShares.song_id, songShares.email],
           set: { permission: body.permission },
         });
-      // A share that waited for this user's email gives way to the one naming them, so sharing again can also
-      // lower a permission.
-      const waitingEmail = userId ? (known?.email ?? null) : null;
-      if (waitingEmail) {
-        await db.batch([
-          upsert,
-          db
-            .delete(songShares)
-            .where(
-              and(
-                eq(songShares.song_id, access.song.id),
-                isNull(songShares.user_id),
-                eq(songShares.email, waitingEmail),
-              ),
-            ),
-        ]);
-      } else {
-        await upsert;
-      }
       return ok(c, {
         song_id: values.song_id,
         user_id: values.user_id,

@@ -1,6 +1,7 @@
-/** The D1 schema: the user directory, songs, templates, and the cross-session index of sessions. */
+/** The D1 schema: the user directory, songs and their versions, templates, and the cross-session index of sessions. */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { VERSION_KINDS } from "../domain/songs";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
@@ -25,8 +26,38 @@ export const songs = sqliteTable(
     owner_id: text("owner_id").notNull(),
     created_at: text("created_at").notNull().default(now),
     updated_at: text("updated_at").notNull().default(now),
+    /** The number of the song's latest version; writers expect it unchanged since they read the song. */
+    version: integer("version").notNull().default(1),
   },
   (table) => [index("songs_owner").on(table.owner_id)],
+);
+
+/**
+ * Every text a song has had, newest last: each change (created, edited, written back by a session, merged,
+ * restored) and each session write-back that was refused (`applied` false: kept, but not the song's text).
+ * The oldest are dropped past the bounds in src/domain/songs.ts.
+ */
+export const songVersions = sqliteTable(
+  "song_versions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    song_id: integer("song_id")
+      .notNull()
+      .references(() => songs.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    content: text("content").notNull(),
+    /** UTF-8 bytes of `content`, so the space a song's versions take is summed without reading them. */
+    content_bytes: integer("content_bytes").notNull(),
+    created_at: text("created_at").notNull().default(now),
+    /** Who wrote it, for versions written by a user. */
+    author_id: text("author_id"),
+    /** Which session wrote it back, for versions written by a session. */
+    session_id: text("session_id"),
+    kind: text("kind", { enum: VERSION_KINDS }).notNull(),
+    applied: integer("applied", { mode: "boolean" }).notNull().default(true),
+    summary: text("summary").notNull(),
+  },
+  (table) => [uniqueIndex("song_versions_number").on(table.song_id, table.number)],
 );
 
 /** A share names a user id or an email (for someone who has not signed in yet). */

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { Actor } from "../env";
 import type { Database } from "./client";
 import { songShares, songs } from "./schema";
@@ -33,6 +33,20 @@ export async function songWithAccess(
 
 export function mayEditSong(permission: SongPermission): boolean {
   return RANK[permission] >= RANK.edit;
+}
+
+/**
+ * A condition on a song row: the user may edit the song now. They own it, or a share gives edit or admin to
+ * their id or to the email they hold now (the email of their latest token, kept in their users row).
+ */
+export function editableBy(userId: string): SQL<boolean> {
+  // Written out with aliases: drizzle leaves column names unqualified in some statements, and inside the subquery
+  // an unqualified "id" would be the share's.
+  return sql<boolean>`("songs"."owner_id" = ${userId} or exists (
+    select 1 from song_shares as share
+    where share.song_id = "songs"."id" and share.permission in ('edit', 'admin')
+      and (share.user_id = ${userId}
+        or share.email = (select holder.email from users as holder where holder.id = ${userId}))))`.mapWith(Boolean);
 }
 
 /** Songs the actor owns or that are shared with them, newest first. */

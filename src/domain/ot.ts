@@ -5,10 +5,12 @@
  * checks it against the current text and applies it. The browser client uses the same functions.
  */
 import { type TextOp, type TextOpComponent, type as textType } from "ot-text-unicode";
+import { codePointLength, isWellFormed, MAX_DOCUMENT_CHARS } from "./text";
 
 export type { TextOp, TextOpComponent };
+// The document's limit and measure are the song text's (src/domain/text.ts); named here too for the OT code's users.
+export { codePointLength, MAX_DOCUMENT_CHARS };
 
-export const MAX_DOCUMENT_CHARS = 100_000;
 export const MAX_OP_COMPONENTS = 1_000;
 export const MAX_INSERT_CHARS = 20_000;
 
@@ -27,25 +29,12 @@ export interface Cursor {
   head: number;
 }
 
-// With the `u` flag a surrogate only matches when it is not part of a pair.
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
 const invalid = (message: string): ParsedOp => ({ ok: false, code: "INVALID_OP", message });
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
 
 const isText = (value: unknown): value is string =>
-  typeof value === "string" && value.length > 0 && !LONE_SURROGATE.test(value);
-
-export function codePointLength(text: string): number {
-  let length = 0;
-  for (let index = 0; index < text.length; index++) {
-    const unit = text.charCodeAt(index);
-    if (unit >= 0xd800 && unit <= 0xdbff) index++;
-    length++;
-  }
-  return length;
-}
+  typeof value === "string" && value.length > 0 && isWellFormed(value);
 
 const TOO_MANY_COMPONENTS: OtError<"OP_TOO_LARGE"> = {
   code: "OP_TOO_LARGE",
