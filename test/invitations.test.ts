@@ -193,6 +193,25 @@ describe("caps and paging", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("caps one account's pending invitations across all its sessions", async () => {
+    const spammer = await newUser("spammer");
+    for (let session = 0; session < 10; session += 1) {
+      const created = await createSession(spammer);
+      await invite(
+        spammer,
+        created.id,
+        Array.from({ length: 50 }, (_, index) => ({ email: `s${session}-${index}@example.test`, role: "viewer" })),
+      );
+    }
+    const fifth = await createSession(spammer);
+    const refused = await api("POST", `/sessions/${fifth.id}/invite`, {
+      user: spammer,
+      body: { users: [{ email: "victim@example.test", role: "viewer" }] },
+    });
+    expect([refused.status, refused.body.error.code]).toEqual([429, "INVITATION_LIMIT"]);
+    expect(refused.headers.get("Retry-After")).toBe("3600");
+  });
+
   it("caps invitations per inviter per day and pending invitations per session", async () => {
     const owner = await newUser("owner");
     const session = await createSession(owner);

@@ -293,10 +293,15 @@ describe("hostile input", () => {
     expect(await attacker.next("error")).toMatchObject({ code: "INVALID_OP", seq: 3 });
     attacker.send({ type: "op", seq: 4, rev: 0, op: [{ evil: true }] });
     expect(await attacker.next("error")).toMatchObject({ code: "INVALID_OP", seq: 4 });
+    // The one text rule of REST and WebSocket alike: no lone surrogates, in ops or in comments.
+    attacker.send('{"type":"op","seq":6,"rev":0,"op":["a\\ud800b"]}');
+    expect(await attacker.next("error")).toMatchObject({ code: "INVALID_OP", seq: 6 });
+    attacker.send('{"type":"comment","text":"a\\ud800b"}');
+    expect(await attacker.next("error")).toMatchObject({ code: "INVALID_MESSAGE" });
     bystander.send({ type: "op", seq: 1, rev: 0, op: ["ok "] });
     expect(await bystander.next("ack")).toMatchObject({ rev: 1 });
-    attacker.send({ type: "op", seq: 5, rev: 1, op: [3, "fine "] });
-    expect(await attacker.next("ack")).toMatchObject({ seq: 5, rev: 2 });
+    attacker.send({ type: "op", seq: 7, rev: 1, op: [3, "fine "] });
+    expect(await attacker.next("ack")).toMatchObject({ seq: 7, rev: 2 });
   });
 
   it("closes an oversize frame with 1009 and a flood with 4429; the session carries on", async () => {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { database } from "../db/client";
-import { myInvitations } from "../db/invitations";
+import { myInvitations, pendingInvitationsSentSince } from "../db/invitations";
 import { decodeCursor } from "../db/sessions";
 import {
   ActivityQuerySchema,
@@ -15,7 +15,7 @@ import {
   SessionViewSchema,
   TransferSchema,
 } from "../domain/schemas";
-import { invalidCursor } from "./errors";
+import { ApiError, invalidCursor } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
 import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
@@ -31,6 +31,9 @@ const ParticipantParams = SessionIdParam.extend({
 const InvitationParams = SessionIdParam.extend({
   invitationId: z.uuid().openapi({ param: { name: "invitationId", in: "path" } }),
 });
+
+/** Pending invitations one account may have sent in a day, across all sessions. */
+const MAX_PENDING_INVITATIONS_PER_INVITER_PER_DAY = 500;
 
 export const membershipRouter = createRouter()
   .openapi(
@@ -105,6 +108,18 @@ export const membershipRouter = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
+      // Across sessions: one account cannot flood someone's invitations from many sessions of its own.
+      const dayAgo = new Date(Date.now() - 24 * 3600_000).toISOString();
+      const sent = await pendingInvitationsSentSince(database(c.env.DB), c.get("actor").userId, dayAgo);
+      if (sent + body.users.length > MAX_PENDING_INVITATIONS_PER_INVITER_PER_DAY) {
+        throw new ApiError(
+          429,
+          "INVITATION_LIMIT",
+          `You have ${sent} pending invitations from the last day; at most ${MAX_PENDING_INVITATIONS_PER_INVITER_PER_DAY} across all sessions`,
+          undefined,
+          { "Retry-After": "3600" },
+        );
+      }
       const invitees = body.users.map((entry) =>
         entry.email
           ? { email: entry.email.toLowerCase(), role: entry.role }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { Actor } from "../env";
 import type { Database } from "./client";
 import { sessionInvitations, sessions } from "./schema";
@@ -47,4 +47,14 @@ export async function myInvitations(db: Database, actor: Actor, page: { limit: n
         ? encodeCursor({ at: last.invitation.created_at, id: last.invitation.id })
         : null,
   };
+}
+
+/** Pending invitations the inviter sent since `since`, across every session (D1 holds the pending ones). */
+export async function pendingInvitationsSentSince(db: Database, inviterId: string, since: string): Promise<number> {
+  const row = await db
+    .select({ n: count() })
+    .from(sessionInvitations)
+    .where(and(eq(sessionInvitations.invited_by, inviterId), gte(sessionInvitations.created_at, since)))
+    .get();
+  return row?.n ?? 0;
 }

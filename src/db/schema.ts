@@ -180,5 +180,6 @@ export const sessionInvitations = sqliteTable(
     index("session_invitations_session").on(table.session_id),
     index("session_invitations_user").on(table.user_id),
     index("session_invitations_email").on(table.email),
+    index("session_invitations_inviter").on(table.invited_by, table.created_at),
   ],
 );

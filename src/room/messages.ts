@@ -1,6 +1,7 @@
 /** Validation of what clients send over the WebSocket. */
 import { z } from "zod";
 import { type ClientMessage, MAX_COMMENT_CHARS, PRESENCE_STATUSES } from "../domain/protocol";
+import { isWellFormed } from "../domain/text";
 
 const CursorSchema = z.object({ anchor: z.int().min(0), head: z.int().min(0) });
 
@@ -13,7 +14,7 @@ const ClientMessageSchema = z.discriminatedUnion("type", [
   }),
   z.object({
     type: z.literal("comment"),
-    text: z.string().trim().min(1).max(MAX_COMMENT_CHARS),
+    text: z.string().trim().min(1).max(MAX_COMMENT_CHARS).refine(isWellFormed, "not well-formed Unicode text"),
     anchor: z.object({ from: z.int().min(0), to: z.int().min(0) }).optional(),
   }),
   z.object({ type: z.literal("ping") }),

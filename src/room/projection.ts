@@ -2,11 +2,12 @@
  * The D1 projection of one session: the object writes it through its outbox, so "my sessions", public listings
  * and cleanup sweeps are single queries. A delivery writes whole rows, so repeating one is harmless.
  */
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { eq, getTableColumns, sql } from "drizzle-orm";
 import { database } from "../db/client";
-import { sessionInvitations, sessionParticipants, sessions, songs } from "../db/schema";
+import { sessionInvitations, sessionParticipants, sessions } from "../db/schema";
 import type { InvitationRow, ParticipantRow, SessionRow } from "./rows";
 
+/** What D1 must learn of: the session row, its members, or the session's text for the song (src/db/song-writes). */
 export type OutboxKind = "session" | "members" | "song";
 
 export interface SessionProjection extends Omit<SessionRow, "invitation_code"> {
@@ -22,7 +23,6 @@ export interface SessionProjection extends Omit<SessionRow, "invitation_code"> {
 export interface ProjectionSnapshot {
   session: SessionProjection;
   members?: { participants: ParticipantRow[]; invitations: InvitationRow[] };
-  song?: { content: string; saved_at: string };
 }
 
 export type ProjectionWriter = (db: D1Database, snapshot: ProjectionSnapshot) => Promise<void>;
@@ -74,14 +74,6 @@ export const writeProjection: ProjectionWriter = async (d1, snapshot) => {
         }),
       );
     }
-  }
-  if (snapshot.song) {
-    statements.push(
-      db
-        .update(songs)
-        .set({ content: snapshot.song.content, updated_at: snapshot.song.saved_at })
-        .where(and(eq(songs.id, session.song_id))),
-    );
   }
   await db.batch([upsertSession, ...statements]);
 };

@@ -73,6 +73,8 @@ export interface DocumentRow {
   content: string;
   saved_rev: number;
   saved_at: string | null;
+  /** The song text the session's changes are relative to: where it started, or what it last wrote back. */
+  base_content: string | null;
 }
 
 /** A recording's row: its manifest (the session id is the object's own) and what the object needs to write it. */

@@ -142,10 +142,11 @@ export const ROOM_MIGRATIONS: string[] = [
   `,
   // The op log keeps a window: log_floor is the revision after which every op is still there. What a resend check
   // and the edit counts need from trimmed ops stays in client_seqs and edit_counts. base_content: the song text
-  // the session's changes are relative to (null for sessions from before it was kept).
+  // the session's changes are relative to (for a session from before it was kept: its last checkpoint).
   `
   ALTER TABLE document ADD COLUMN log_floor INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE document ADD COLUMN base_content TEXT;
+  UPDATE document SET base_content = content;
   CREATE TABLE client_seqs (
     user_id TEXT NOT NULL,
     client_id TEXT NOT NULL,

@@ -5,6 +5,7 @@
  * the outbox, which the alarm retries until D1 has them.
  */
 import { DurableObject } from "cloudflare:workers";
+import { writeBackSession } from "../db/song-writes";
 import { displayName } from "../db/users";
 import { type Health, healthOf } from "../domain/health";
 import { decideJoin, inviteRefusal } from "../domain/membership";
@@ -142,6 +143,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
   /** Replaced in tests to make D1 fail. */
   projectionWriter: ProjectionWriter = writeProjection;
+  songWriter: typeof writeBackSession = writeBackSession;
   /** Replaced in tests to move time forward. */
   clock: () => number = () => Date.now();
   private delivery: Promise<void> = Promise.resolve();
@@ -1736,7 +1738,7 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   private documentRow(): DocumentRow {
     return this.sql
-      .exec("SELECT rev, content, saved_rev, saved_at FROM document WHERE id = 1")
+      .exec("SELECT rev, content, saved_rev, saved_at, base_content FROM document WHERE id = 1")
       .one() as unknown as DocumentRow;
   }
 
@@ -2090,22 +2092,70 @@ export class SessionRoom extends DurableObject<Bindings> {
   private autoSaveIfDue(): void {
     const due = this.autoSaveDeadline();
     if (due === null || due > this.clock()) return;
-    this.transaction(() => {
-      const savedRev = this.documentRow().saved_rev;
-      const editors = this.sql
-        .exec<{ user_id: string; edits: number }>(
-          "SELECT user_id, count(*) AS edits FROM ops WHERE rev > ? GROUP BY user_id ORDER BY edits DESC",
-          savedRev,
-        )
-        .toArray();
-      const edits = editors.reduce((total, editor) => total + editor.edits, 0);
-      this.log("content_edited", null, `${edits} ${edits === 1 ? "edit" : "edits"} saved to the song`, {
-        from_rev: savedRev,
-        to_rev: this.document().rev,
-        by_user: Object.fromEntries(editors.map((editor) => [editor.user_id, editor.edits])),
-      });
-      this.enqueue("song", "session");
+    this.transaction(() => this.enqueue("song", "session"));
+  }
+
+  /**
+   * Writes the session's changes into the song as it is now, merged three ways from the text they are relative to
+   * (`base_content`), on the owner's behalf and only while the owner may edit the song. Nothing is written when the
+   * session changed nothing. Throws when D1 cannot take it, so the outbox tries again.
+   */
+  private async writeBackSong(session: SessionRow): Promise<void> {
+    const row = this.documentRow();
+    const document = this.document();
+    const { rev, content } = document;
+    const outcome = await this.songWriter(this.env.DB, {
+      songId: session.song_id,
+      sessionId: session.id,
+      sessionName: session.name,
+      ownerId: session.owner_id,
+      base: row.base_content ?? row.content,
+      text: content,
     });
+    this.transaction(() => {
+      // What the write covered: the text as it was when it started, whatever came in meanwhile.
+      this.sql.exec("UPDATE document SET saved_rev = ?, saved_at = ? WHERE id = 1", rev, this.now());
+      if (outcome.outcome === "applied") {
+        this.sql.exec("UPDATE document SET base_content = ? WHERE id = 1", content);
+        this.logSavedEdits(row.saved_rev, rev, outcome.version, outcome.conflicts);
+      } else if (outcome.outcome === "refused") {
+        this.log(
+          "song_save_refused",
+          null,
+          `The song was not changed: ${outcome.reason}. The session's text is kept as version ${outcome.version}.`,
+          { version: outcome.version, reason: outcome.reason, rev },
+          true,
+        );
+      } else if (outcome.outcome === "missing") {
+        this.log("song_save_refused", null, "The song no longer exists; the session's text stays here", { rev }, true);
+      }
+    });
+  }
+
+  /** The activity entry for edits that reached the song: how many, by whom, and any conflicts kept for people to fix. */
+  private logSavedEdits(fromRev: number, toRev: number, version: number, conflicts: number): void {
+    const editors = this.sql
+      .exec<{ user_id: string; edits: number }>(
+        "SELECT user_id, count(*) AS edits FROM ops WHERE rev > ? AND rev <= ? GROUP BY user_id ORDER BY edits DESC",
+        fromRev,
+        toRev,
+      )
+      .toArray();
+    const edits = editors.reduce((total, editor) => total + editor.edits, 0);
+    const conflictNote =
+      conflicts === 0 ? "" : `; ${conflicts} ${conflicts === 1 ? "place" : "places"} changed on both sides kept both`;
+    this.log(
+      "content_edited",
+      null,
+      `${edits} ${edits === 1 ? "edit" : "edits"} saved to the song (version ${version})${conflictNote}`,
+      {
+        from_rev: fromRev,
+        to_rev: toRev,
+        version,
+        conflicts,
+        by_user: Object.fromEntries(editors.map((editor) => [editor.user_id, editor.edits])),
+      },
+    );
   }
 
   private activityFlushDeadline(): number | null {
@@ -2149,16 +2199,15 @@ export class SessionRoom extends DurableObject<Bindings> {
       return;
     }
     const kinds = new Set(pending.map((entry) => entry.kind));
-    const document = this.document();
     const snapshot: ProjectionSnapshot = {
       session: this.projectionOf(session),
       members: kinds.has("members")
         ? { participants: this.participants(), invitations: this.pendingInvitations() }
         : undefined,
-      song: kinds.has("song") ? { content: document.content, saved_at: this.now() } : undefined,
     };
     try {
       await this.projectionWriter(this.env.DB, snapshot);
+      if (kinds.has("song")) await this.writeBackSong(session);
     } catch (error) {
       const attempts = Number(this.metaValue("outbox_attempts") ?? "0") + 1;
       this.setMeta("outbox_attempts", String(attempts));
@@ -2172,8 +2221,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     this.sql.exec("DELETE FROM outbox WHERE id <= ?", lastId);
     this.deleteMeta("outbox_attempts");
     this.deleteMeta("outbox_retry_at");
-    if (snapshot.song)
-      this.sql.exec("UPDATE document SET saved_rev = ?, saved_at = ? WHERE id = 1", document.rev, this.now());
   }
 
   private projectionOf(session: SessionRow): SessionProjection {

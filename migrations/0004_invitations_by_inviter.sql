@@ -1,0 +1,1 @@
+CREATE INDEX `session_invitations_inviter` ON `session_invitations` (`invited_by`,`created_at`);

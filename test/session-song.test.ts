@@ -1,0 +1,158 @@
+/**
+ * What a session does to its song: nothing when it changed nothing, its changes merged into the song as it is now
+ * otherwise (edits made elsewhere survive, conflicting ones are both kept), and never when its owner may no longer
+ * edit the song. Through the REST API, the WebSocket and the object's alarm, as they happen.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { CONFLICT_END, CONFLICT_OURS, CONFLICT_THEIRS } from "../src/domain/merge";
+import type { SessionRoom } from "../src/room/session-room";
+import { api, createSession, createSong, newUser, type TestUser } from "./helpers";
+import { connect } from "./socket-helpers";
+
+const SHEET = "{title: Let It Be}\n[C]When I find myself\n[G]in times of trouble\n[F]Let it be\n";
+
+const stubOf = (id: string) => env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(id));
+
+async function songText(user: TestUser, songId: number): Promise<string> {
+  return (await api("GET", `/songs/${songId}`, { user })).body.data.content;
+}
+
+async function versions(user: TestUser, songId: number) {
+  return (await api("GET", `/songs/${songId}/versions`, { user })).body.data.versions as {
+    number: number;
+    kind: string;
+    applied: boolean;
+    session_id: string | null;
+    summary: string;
+  }[];
+}
+
+/** Applies one edit over the socket as the session's owner and waits for its ack. */
+async function edit(user: TestUser, sessionId: string, op: unknown[]) {
+  const socket = await connect(user, sessionId);
+  const welcome = await socket.next("welcome");
+  socket.send({ type: "op", seq: 1, rev: welcome.doc.rev, op });
+  await socket.next("ack");
+  socket.close();
+}
+
+const endSession = (user: TestUser, id: string) => api("POST", `/sessions/${id}/end`, { user });
+const lineStart = (text: string, line: number) => text.split("\n").slice(0, line).join("\n").length + 1;
+
+describe("a session and its song", () => {
+  it("a session that changed nothing writes nothing, also when it ends by itself", async () => {
+    const owner = await newUser("owner");
+    const song = await createSong(owner, SHEET);
+    const ended = await createSession(owner, { song_id: song.id });
+    const idle = await createSession(owner, { song_id: song.id, settings: { idle_timeout_minutes: 1 } });
+    const edited = `${SHEET}[C]Speaking words of wisdom\n`;
+    expect((await api("PUT", `/songs/${song.id}`, { user: owner, body: { content: edited } })).status).toBe(200);
+    await endSession(owner, ended.id);
+    await runInDurableObject(stubOf(idle.id), async (room) => {
+      (room as SessionRoom).clock = () => Date.now() + 2 * 60_000;
+      await (room as SessionRoom).alarm();
+    });
+    expect((await api("GET", `/sessions/${idle.id}`, { user: owner })).body.data.status).toBe("ended");
+    expect(await songText(owner, song.id)).toBe(edited);
+    expect((await versions(owner, song.id)).map((version) => version.kind)).toEqual(["edited", "created"]);
+  });
+
+  it("two sessions on one song each keep their acknowledged edit", async () => {
+    const owner = await newUser("owner");
+    const song = await createSong(owner, SHEET);
+    const first = await createSession(owner, { song_id: song.id });
+    const second = await createSession(owner, { song_id: song.id });
+    await edit(owner, first.id, [lineStart(SHEET, 1), "(intro) "]);
+    await edit(owner, second.id, [lineStart(SHEET, 3), "(softly) "]);
+    await endSession(owner, first.id);
+    await endSession(owner, second.id);
+    const text = await songText(owner, song.id);
+    expect(text).toContain("(intro) [C]When I find myself");
+    expect(text).toContain("(softly) [F]Let it be");
+    expect((await versions(owner, song.id)).map((version) => version.kind)).toEqual(["merged", "session", "created"]);
+  });
+
+  it("keeps a PUT made during the session, and keeps both where both changed the same line", async () => {
+    const owner = await newUser("owner");
+    const song = await createSong(owner, SHEET);
+    const session = await createSession(owner, { song_id: song.id });
+    await edit(owner, session.id, [lineStart(SHEET, 3), "Oh "]);
+    const elsewhere = SHEET.replace("[F]Let it be", "[F]Let it be (x2)").replace(
+      "[C]When I find myself",
+      "[Am]When I find myself",
+    );
+    await api("PUT", `/songs/${song.id}`, { user: owner, body: { content: elsewhere } });
+    await endSession(owner, session.id);
+    const text = await songText(owner, song.id);
+    expect(text).toContain("[Am]When I find myself");
+    expect(text).toBe(
+      [
+        "{title: Let It Be}",
+        "[Am]When I find myself",
+        "[G]in times of trouble",
+        CONFLICT_OURS,
+        "Oh [F]Let it be",
+        CONFLICT_THEIRS,
+        "[F]Let it be (x2)",
+        CONFLICT_END,
+        "",
+      ].join("\n"),
+    );
+    const [merged] = await versions(owner, song.id);
+    expect(merged).toMatchObject({ kind: "merged", applied: true, session_id: session.id });
+    const activity = await api("GET", `/sessions/${session.id}/activities?type=content_edited`, { user: owner });
+    expect(activity.body.data.activities[0].details).toMatchObject({ conflicts: 1, by_user: { [owner.id]: 1 } });
+  });
+
+  it("a session whose owner may no longer edit the song keeps its text as a version and changes nothing", async () => {
+    const songOwner = await newUser("songwriter");
+    const leader = await newUser("leader");
+    const song = await createSong(songOwner, SHEET);
+    await api("POST", `/songs/${song.id}/share`, { user: songOwner, body: { user_id: leader.id, permission: "edit" } });
+    const session = await createSession(leader, { song_id: song.id });
+    await edit(leader, session.id, ["VANDALISED BY EX-EDITOR\n"]);
+    await api("POST", `/songs/${song.id}/share`, { user: songOwner, body: { user_id: leader.id, permission: "read" } });
+    expect((await api("PUT", `/songs/${song.id}`, { user: leader, body: { content: "x" } })).status).toBe(403);
+    await endSession(leader, session.id);
+    expect(await songText(songOwner, song.id)).toBe(SHEET);
+    const [kept] = await versions(songOwner, song.id);
+    expect(kept).toMatchObject({ kind: "refused", applied: false, session_id: session.id });
+    // The session's owner sees why.
+    const refused = await api("GET", `/sessions/${session.id}/activities?type=song_save_refused`, { user: leader });
+    expect(refused.body.data.activities).toEqual([
+      expect.objectContaining({ is_private: true, details: expect.objectContaining({ version: kept!.number }) }),
+    ]);
+    expect(refused.body.data.activities[0].description).toMatch(/may not edit/);
+    // The song's owner can take it after all.
+    const restored = await api("POST", `/songs/${song.id}/versions/${kept!.number}/restore`, { user: songOwner });
+    expect(restored.status).toBe(200);
+    expect(await songText(songOwner, song.id)).toBe(`VANDALISED BY EX-EDITOR\n${SHEET}`);
+  });
+
+  it("auto-save writes a version per save and the next save carries only what changed since", async () => {
+    const owner = await newUser("owner");
+    const song = await createSong(owner, SHEET);
+    const session = await createSession(owner, { song_id: song.id, settings: { auto_save_interval: 30 } });
+    await edit(owner, session.id, ["A\n"]);
+    const save = (ms: number) =>
+      runInDurableObject(stubOf(session.id), async (room) => {
+        (room as SessionRoom).clock = () => Date.now() + ms;
+        await (room as SessionRoom).alarm();
+      });
+    await save(31_000);
+    expect(await songText(owner, song.id)).toBe(`A\n${SHEET}`);
+    // Meanwhile someone edits the song elsewhere; the session's next save keeps that edit.
+    await api("PUT", `/songs/${song.id}`, { user: owner, body: { content: `A\n${SHEET}[G]Whisper words\n` } });
+    await edit(owner, session.id, [2, "B\n"]);
+    await save(62_000);
+    expect(await songText(owner, song.id)).toBe(`A\nB\n${SHEET}[G]Whisper words\n`);
+    expect((await versions(owner, song.id)).map((version) => version.kind)).toEqual([
+      "merged",
+      "edited",
+      "session",
+      "created",
+    ]);
+  });
+});
