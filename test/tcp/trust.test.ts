@@ -25,6 +25,78 @@ async function welcomed(socket: Promise<Socket>): Promise<Socket> {
   return open;
 }
 
+describe("no song edit is ever lost (1, 2)", () => {
+  const SHEET = "{title: Let It Be}\n\n[C]When I find myself\n[G]in times of trouble\n\n[F]Let it be\n";
+  async function editOnce(user: Awaited<ReturnType<typeof api.user>>, sessionId: string, op: unknown[]) {
+    const socket = await api.socket(user, sessionId);
+    const welcome = await socket.next("welcome");
+    socket.send({ type: "op", seq: 1, rev: welcome.doc.rev, op });
+    await socket.next("ack");
+    socket.close();
+  }
+  const text = async (user: Awaited<ReturnType<typeof api.user>>, id: number) =>
+    (await api.call("GET", `/songs/${id}`, { user })).body.data.content as string;
+
+  it("a PUT survives a session that changed nothing; two sessions' edits both survive", async () => {
+    const owner = await api.user("owner");
+    const song = await api.song(owner, SHEET);
+    const quiet = await api.session(owner, { song_id: song.id });
+    const first = await api.session(owner, { song_id: song.id });
+    const second = await api.session(owner, { song_id: song.id });
+    const put = `${SHEET}[C]Speaking words of wisdom\n`;
+    expect((await api.call("PUT", `/songs/${song.id}`, { user: owner, body: { content: put } })).status).toBe(200);
+    await api.call("POST", `/sessions/${quiet.id}/end`, { user: owner });
+    expect(await text(owner, song.id)).toBe(put);
+    await editOnce(owner, first.id, ["(intro) "]);
+    const troubleEnd = SHEET.indexOf("trouble") + "trouble".length;
+    await editOnce(owner, second.id, [troubleEnd, " (softly)"]);
+    await api.call("POST", `/sessions/${first.id}/end`, { user: owner });
+    await api.call("POST", `/sessions/${second.id}/end`, { user: owner });
+    const after = await text(owner, song.id);
+    expect(after).toBe(
+      `(intro) ${SHEET.slice(0, troubleEnd)} (softly)${SHEET.slice(troubleEnd)}[C]Speaking words of wisdom\n`,
+    );
+    const kinds = (await api.call("GET", `/songs/${song.id}/versions`, { user: owner })).body.data.versions.map(
+      (version: { kind: string }) => version.kind,
+    );
+    expect(kinds).toEqual(["merged", "merged", "edited", "created"]);
+  });
+
+  it("a session whose owner lost the edit right changes nothing; its text is kept, not applied", async () => {
+    const songOwner = await api.user("songwriter");
+    const leader = await api.user("leader");
+    const song = await api.song(songOwner, SHEET);
+    const share = (permission: string) =>
+      api.call("POST", `/songs/${song.id}/share`, { user: songOwner, body: { user_id: leader.id, permission } });
+    await share("edit");
+    const session = await api.session(leader, { song_id: song.id });
+    await editOnce(leader, session.id, ["VANDALISED BY EX-EDITOR\n"]);
+    await share("read");
+    await api.call("POST", `/sessions/${session.id}/end`, { user: leader });
+    expect(await text(songOwner, song.id)).toBe(SHEET);
+    const [kept] = (await api.call("GET", `/songs/${song.id}/versions`, { user: songOwner })).body.data.versions;
+    expect(kept).toMatchObject({ kind: "refused", applied: false });
+  });
+});
+
+describe("one text rule (15)", () => {
+  it("a lone surrogate is refused by REST as by the socket; a song a session grew can be PUT back", async () => {
+    const owner = await api.user("owner");
+    const lone = await api.call("POST", "/songs", { user: owner, rawBody: '{"title":"x","content":"a\\ud800b"}' });
+    expect(lone.status).toBe(400);
+    const song = await api.song(owner);
+    const big = "[C]la ".repeat(16_500);
+    const put = await api.call("PUT", `/songs/${song.id}`, { user: owner, body: { content: big } });
+    expect(put.status).toBe(200);
+    const session = await api.session(owner, { song_id: song.id });
+    const socket = await api.socket(owner, session.id);
+    await socket.next("welcome");
+    socket.send('{"type":"op","seq":1,"rev":0,"op":["a\\ud800b"]}');
+    expect(await socket.next("error")).toMatchObject({ code: "INVALID_OP" });
+    socket.close();
+  });
+});
+
 describe("an acked op is in the text (3)", () => {
   it("another editor reusing a client id cannot make an op look like a resend; a resend is never applied twice", async () => {
     const { owner, editor, session } = await band();
