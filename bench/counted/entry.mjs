@@ -1,12 +1,14 @@
 /**
- * The service with counters, for the cost scenario: the same Worker and SessionRoom, served as a second Worker
- * beside the plain one, with everything that is billed per operation counted:
+ * The service with counters, for the cost and storage scenarios: the same Worker and SessionRoom, served as a
+ * second Worker beside the plain one, with everything that is billed per operation counted:
  * - in the object: SQL statements (by kind and table), rows written and read (the cursor's own counts, which are
  *   what SQLite-backed Durable Objects bill), transactions, alarms set, deleted and run, socket messages;
  * - D1: queries, batches, rows written and read (from each result's meta);
  * - R2: operations by method.
- * GET /__bench/counters answers them. Nothing here changes what the service does; the Workers rate limiter,
- * which a second Worker does not get in `wrangler dev`, is replaced by one that always allows.
+ * GET /__bench/counters answers them. GET /__bench/storage?session=<id> answers what one session's object keeps:
+ * its database size, the rows of each of its tables and the bytes of op JSON in its log (the storage scenario).
+ * Nothing here changes what the service does; the Workers rate limiters (MUTATION_LIMITER, UPGRADE_LIMITER), which
+ * a second Worker does not get in `wrangler dev`, are replaced by one that always allows.
  *
  * The import below is resolved in the snapshot the runner makes (app/bench/counted → app/src).
  */
@@ -60,9 +62,13 @@ function countCursor(cursor) {
   return cursor;
 }
 
+/** Each storage's own `sql.exec`, for reads that are not the service's and so are left out of the counters. */
+const uncounted = new WeakMap();
+
 function instrumentStorage(storage) {
   const sql = storage.sql;
   const exec = sql.exec;
+  uncounted.set(storage, (query, ...bindings) => exec.call(sql, query, ...bindings));
   sql.exec = (query, ...bindings) => {
     counters.do_sql_statements += 1;
     const kind = statementKind(query);
@@ -150,6 +156,7 @@ function countedEnv(env) {
       DB: countD1(env.DB),
       BUCKET: countR2(env.BUCKET),
       MUTATION_LIMITER: env.MUTATION_LIMITER ?? allowAll,
+      UPGRADE_LIMITER: env.UPGRADE_LIMITER ?? allowAll,
     };
     wrapped.set(env, result);
   }
@@ -172,13 +179,75 @@ export class SessionRoom extends ServiceRoom {
     counters.do_alarms_run += 1;
     return super.alarm(...args);
   }
+
+  /**
+   * What this object keeps on disk: the database's size in bytes, the rows of every table (null for a table the
+   * runtime does not let the object read), and the op log's extent and bytes of op JSON.
+   */
+  benchStorage() {
+    const storage = this.ctx.storage;
+    const exec = uncounted.get(storage) ?? ((query, ...bindings) => storage.sql.exec(query, ...bindings));
+    const tables = {};
+    for (const { name } of exec("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray()) {
+      try {
+        tables[name] = exec(`SELECT count(*) AS n FROM "${name.replaceAll('"', '""')}"`).one().n;
+      } catch {
+        tables[name] = null;
+      }
+    }
+    const has = (table) => Object.hasOwn(tables, table);
+    const ops = has("ops")
+      ? exec(
+          "SELECT count(*) AS rows, coalesce(sum(length(CAST(op AS BLOB))), 0) AS op_bytes, min(rev) AS first_rev, max(rev) AS last_rev FROM ops",
+        ).one()
+      : null;
+    const document = has("document") ? (exec("SELECT * FROM document WHERE id = 1").toArray()[0] ?? null) : null;
+    const recordings = has("recordings")
+      ? exec(
+          "SELECT status, start_rev, ops_flushed_rev, stop_rev, chunks_count, events_count FROM recordings",
+        ).toArray()
+      : [];
+    // The tables that may grow with a session's time rather than its ops: what their rows are.
+    const activitiesByType = has("activities")
+      ? Object.fromEntries(
+          exec("SELECT type, count(*) AS n FROM activities GROUP BY type ORDER BY type")
+            .toArray()
+            .map((row) => [row.type, row.n]),
+        )
+      : null;
+    const metaKeys = has("meta")
+      ? exec("SELECT key FROM meta ORDER BY key")
+          .toArray()
+          .map((row) => row.key)
+      : null;
+    return {
+      database_bytes: storage.sql.databaseSize,
+      tables,
+      ops,
+      document: document && {
+        rev: document.rev,
+        log_floor: document.log_floor ?? null,
+        content_bytes: new TextEncoder().encode(document.content).byteLength,
+      },
+      recordings,
+      activities_by_type: activitiesByType,
+      meta_keys: metaKeys,
+    };
+  }
 }
 
 export default {
   ...service,
-  fetch(request, env, ctx) {
-    if (new URL(request.url).pathname === "/__bench/counters") {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === "/__bench/counters") {
       return Response.json(counters, { headers: { "Cache-Control": "no-store" } });
+    }
+    if (url.pathname === "/__bench/storage") {
+      const session = url.searchParams.get("session");
+      if (!session) return Response.json({ error: "?session=<id> is required" }, { status: 400 });
+      const room = env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(session));
+      return Response.json(await room.benchStorage(), { headers: { "Cache-Control": "no-store" } });
     }
     return service.fetch(request, countedEnv(env), ctx);
   },

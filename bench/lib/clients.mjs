@@ -83,6 +83,8 @@ export class OpClient {
     this.bufferTypedAt = 0;
     this.closedUnexpectedly = false;
     this.onIdle = null;
+    /** Called with each error message from the server; answering true means it was handled, not an error. */
+    this.onError = null;
     this.welcomedAt = null;
   }
 
@@ -206,6 +208,7 @@ export class OpClient {
       this.rev = message.rev;
       this.recorder.arrivals.push([message.rev, now]);
     } else if (message.type === "error") {
+      if (this.onError?.(message)) return;
       this.recorder.error(`server error ${message.code}: ${message.message}`);
     }
   }

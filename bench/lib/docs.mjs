@@ -1,7 +1,9 @@
 /** docs/benchmarks.md, written from the results of a full run. */
 import { PRICES } from "./prices.mjs";
 import { round } from "./proc.mjs";
-import { fmt, ratio } from "./stats.mjs";
+import { STORAGE_SLACK } from "./report.mjs";
+import { COUNTED_WS_MESSAGES_PER_SECOND, WS_MESSAGES_PER_SECOND } from "./services.mjs";
+import { fmt, ratio, thousands } from "./stats.mjs";
 
 const x = (value) => (value === null || value === undefined ? "–" : `${fmt(value, 2)}×`);
 const row = (cells) => `| ${cells.join(" | ")} |`;
@@ -324,6 +326,134 @@ function costSection(cost, runDate) {
   return lines.join("\n");
 }
 
+/** Why a table of the session's object may gain rows as a session goes on, for the tables known to. */
+const GROWTH = {
+  activities:
+    "one `content_edited` entry per auto-save of an edited text (every auto-save interval while someone edits), besides the session's own events; it follows the session's editing time, not its ops, and its entries stay in the table after their chunk is in R2",
+  meta: "a key set once (e.g. `activity_flushed_id` after the first activity chunk), then updated in place",
+  recording_events: "events other than ops (presence samples, joins) waiting for the recording's next chunk",
+  client_seqs: "one row per client whose ops left the log (at most 10,000, the oldest dropped)",
+  edit_counts: "one row per user whose ops left the log",
+};
+
+/** What the rows of a table are at a reading, for the tables the storage endpoint details. */
+function rowsOf(table, reading) {
+  if (table === "activities" && reading.activities_by_type) {
+    return `by type: ${Object.entries(reading.activities_by_type)
+      .map(([type, count]) => `${type} ${count}`)
+      .join(", ")}`;
+  }
+  if (table === "meta" && reading.meta_keys) return `keys: ${reading.meta_keys.join(", ")}`;
+  return "";
+}
+
+/** What the op log keeps and why, with this run's readings. */
+function keptLines(st) {
+  const w = st.log_window ?? {};
+  const first = st.marks[0];
+  const last = st.marks[st.marks.length - 1];
+  const peak = st.before_checkpoint;
+  const most = (w.op_window ?? 0) + (w.checkpoint_every ?? 0) - 1;
+  const readings = [...st.marks, ...(peak ? [peak] : [])];
+  const onCheckpoints = st.marks.every((mark) => mark.checkpoint_rev !== undefined && mark.checkpoint_rev === mark.rev);
+  const withinWindow = readings.every((mark) => mark.ops_rows <= most);
+  const flat =
+    last.database_bytes <= first.database_bytes * STORAGE_SLACK && last.total_rows <= first.total_rows * STORAGE_SLACK;
+  const unwritten = thousands(last.recording_unwritten_ops);
+  return [
+    `**What is kept, and why it stays bounded.** The text is written to the \`document\` row every ${thousands(w.checkpoint_every)} ops (the checkpoint), and the op log behind it is trimmed at the same time to a window: the latest ${thousands(w.op_window)} ops and at most ${fmt((w.max_log_bytes ?? 0) / 1024 ** 2, 0)} MiB of op JSON, never below what an unfinished recording still has to write to R2. So the log holds between ${thousands(w.op_window)} and ${thousands(most)} ops whatever the session's length, unless a recording lags behind.`,
+    `In this run ${onCheckpoints ? "the marks fall on checkpoints" : "the marks"} (${st.marks.map((mark) => thousands(mark.ops_rows)).join(" and ")} rows)${peak ? `, and ${thousands(peak.ops - last.ops)} ops after the last one, just before the next checkpoint, the log held ${thousands(peak.ops_rows)}` : ""}.`,
+    `The recording ${withinWindow ? "kept up" : "**held the log past the window**"} (${unwritten} op${unwritten === "1" ? "" : "s"} not yet in R2 at the last mark, ${thousands(last.recording_chunks)} chunks written).`,
+    "A trimmed op leaves behind only what is still asked of it: the highest seq per client (`client_seqs`, for recognising a resend) and the ops per user (`edit_counts`, for contributions).",
+    flat
+      ? `SQLite reuses the pages the trim frees, so the database stays at ${fmt(last.database_bytes / 1024, 0)} KiB (${fmt(first.database_bytes / 1024, 0)} KiB at ${thousands(first.ops)} ops),`
+      : `**The database grew** from ${fmt(first.database_bytes / 1024, 0)} KiB at ${thousands(first.ops)} ops to ${fmt(last.database_bytes / 1024, 0)} KiB,`,
+    `where the unbounded log would hold ${thousands(last.baseline?.ops_rows)} rows and ${thousands(last.baseline?.op_log_bytes)} bytes of op JSON alone, and go on growing. These ops are 5 and 9 bytes of JSON, so here the window's op count binds, not its bytes.`,
+  ].join(" ");
+}
+
+function storageSection(st) {
+  if (!st?.marks?.length) return "";
+  const first = st.marks[0];
+  const last = st.marks[st.marks.length - 1];
+  const peak = st.before_checkpoint;
+  const lines = [
+    "### Storage per session",
+    "",
+    `What one session's object keeps as the session grows longer. One Band Practice session of the counted copy (it records from the start, so the recording's hold on the op log is included), one editor in a closed loop (one op in flight) inserting "x" at the start of the ${thousands(last.text_bytes)}-byte song and deleting it again, so the text keeps its size while the log takes op after op. At each mark the object's storage is read through \`GET /__bench/storage\` of the counted copy: \`ctx.storage.sql.databaseSize\`, \`count(*)\` of every table, and the bytes of op JSON in \`ops\`. The unbounded log is the one this replaced, which kept one row per op for the session's life: its figures are computed from the ops acked, not measured.`,
+    "",
+    head([
+      "after",
+      "ops/s while driving",
+      "workerd CPU ms/op",
+      "`ops` rows",
+      "rows in all tables",
+      "database",
+      "op JSON in the log",
+      "errors",
+      "unbounded log: `ops` rows",
+      "unbounded log: op JSON",
+    ]),
+  ];
+  for (const mark of st.marks) {
+    lines.push(
+      row([
+        `${thousands(mark.ops)} ops`,
+        fmt(mark.stretch?.ops_per_s, 0),
+        fmt(mark.stretch?.server_cpu_ms_per_op, 3),
+        thousands(mark.ops_rows),
+        thousands(mark.total_rows),
+        `${fmt(mark.database_bytes / 1024, 0)} KiB`,
+        `${thousands(mark.op_log_bytes)} B`,
+        mark.stretch?.errors ?? "–",
+        thousands(mark.baseline?.ops_rows),
+        `${thousands(mark.baseline?.op_log_bytes)} B`,
+      ]),
+    );
+  }
+  if (peak) {
+    lines.push(
+      row([
+        `${thousands(peak.ops)} ops, just before a checkpoint`,
+        "",
+        "",
+        thousands(peak.ops_rows),
+        thousands(peak.total_rows),
+        `${fmt(peak.database_bytes / 1024, 0)} KiB`,
+        `${thousands(peak.op_log_bytes)} B`,
+        "",
+        "",
+        "",
+      ]),
+    );
+  }
+  const tables = Object.entries(last.tables)
+    .map(([table, rows]) => `\`${table}\` ${rows === null ? "(not readable)" : thousands(rows)}`)
+    .join(", ");
+  lines.push(
+    "",
+    `Ops/s and CPU are those of the stretch that ends at the mark (from the previous mark, or from the start).${st.rate_limited ? ` The per-connection limit (${thousands(st.messages_per_second_limit)} messages a second here, a burst of three seconds' worth) dropped ${thousands(st.rate_limited)} of the loop's ops when it ran fastest; each was sent again with its seq and is not counted as an error.` : ""}`,
+    "",
+    `Rows per table at ${thousands(last.ops)} ops: ${tables}. \`__miniflare_do_name\` is local \`wrangler dev\`'s own; \`_cf_METADATA\` is the runtime's and cannot be read by the object.`,
+    "",
+    keptLines(st),
+    "",
+  );
+  const grew = Object.entries(st.grew ?? {});
+  if (grew.length) {
+    lines.push(
+      `Tables with more rows at ${thousands(last.ops)} ops than at ${thousands(first.ops)}:`,
+      "",
+      ...grew.map(([table, [from, to]]) => {
+        const what = rowsOf(table, last);
+        return `- \`${table}\`: ${thousands(from)} → ${thousands(to)}${what ? ` (${what})` : ""}${GROWTH[table] ? `: ${GROWTH[table]}` : ""}.`;
+      }),
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
 function memorySection(mem) {
   if (!mem) return "";
   return [
@@ -459,7 +589,7 @@ function methodSection(r) {
   return [
     "## How it is measured",
     "",
-    "- **One workerd.** `wrangler dev` serves three Workers in one workerd: the service, the bare relay (`bench/relay/`: a Durable Object that accepts hibernatable sockets, numbers each op, acks its sender and sends it to everyone else; no OT, no storage, no checks) and a counted copy of the service for the cost figures (`bench/counted/entry.mjs`). It runs from a snapshot of the working tree taken at start (`src/`, `migrations/`, `wrangler.toml`), with local D1 migrations applied, state in a temporary `--persist-to` directory, `WRANGLER_SEND_METRICS=false`, `CLOUDFLARE_CF_FETCH_ENABLED=false` and `--var WS_MESSAGES_PER_SECOND:1000`, so the per-connection flood limit (40 a second by default) does not cap saturation.",
+    `- **One workerd.** \`wrangler dev\` serves three Workers in one workerd: the service, the bare relay (\`bench/relay/\`: a Durable Object that accepts hibernatable sockets, numbers each op, acks its sender and sends it to everyone else; no OT, no storage, no checks) and a counted copy of the service for the cost and storage figures (\`bench/counted/entry.mjs\`). It runs from a snapshot of the working tree taken at start (\`src/\`, \`migrations/\`, \`wrangler.toml\`), with local D1 migrations applied, state in a temporary \`--persist-to\` directory, \`WRANGLER_SEND_METRICS=false\`, \`CLOUDFLARE_CF_FETCH_ENABLED=false\` and \`--var WS_MESSAGES_PER_SECOND:${WS_MESSAGES_PER_SECOND}\`, so the per-connection flood limit (40 a second by default) does not cap saturation; the counted copy, which \`--var\` does not reach, gets ${thousands(COUNTED_WS_MESSAGES_PER_SECOND)} in its generated config's \`[vars]\`, so that the storage scenario's single closed-loop editor is not capped either.`,
     "- **No dev proxy.** `wrangler dev` puts a second workerd in front of the user workerd; its port only reaches the first Worker and doubles the runtime's work per message. The driver finds the user workerd's own entry socket from its listening ports and names the Worker with miniflare's `MF-Route-Override` header, so the service and the relay are reached the same way, without the hop production does not have.",
     "- **Hocuspocus** (`bench/hocuspocus/`, its own npm project installed with `npm ci --prefix bench/hocuspocus` on first run) runs `@hocuspocus/server` " +
       `${r.machine.hocuspocus ?? ""}` +
@@ -477,10 +607,11 @@ function reproduceSection() {
     "",
     "```sh",
     "npm ci                      # the project's own dependencies",
-    "npm run bench               # every scenario, about 7 minutes on 2 cores: table on stdout,",
+    "npm run bench               # every scenario, about 9 minutes on 2 cores: table on stdout,",
     "                            # bench/results/latest.json, bench/results/latency.svg and this file",
     "npm run bench -- --quick    # a smoke run of every scenario with less load (bench/results/quick.json)",
     "npm run bench -- --only=saturation,rest   # some scenarios (bench/results/partial.json)",
+    "npm run bench -- --only=storage           # one session's rows and bytes after 10,000 and 100,000 ops",
     "npm run bench -- --keep     # keep the snapshot and its local state (path printed) for inspection",
     "npm run bench -- --report   # rewrite the table, the chart and this file from bench/results/latest.json",
     "node bench/profile.mjs --editors=2 --seconds=8   # CPU profile of the object (bench/results/profile.cpuprofile)",
@@ -510,6 +641,7 @@ export function markdown(results, rows) {
     stormSection(s.join_storm, results.plan),
     restSection(s.rest),
     costSection(s.cost, results.started_at),
+    storageSection(s.storage),
     memorySection(results.memory),
     machineSection(results),
     methodSection(results),

@@ -1,6 +1,11 @@
 /** Turns the results into the targets verdict, the table on stdout and docs/benchmarks.md. */
 import { round } from "./proc.mjs";
-import { fmt, ratio } from "./stats.mjs";
+import { fmt, ratio, thousands } from "./stats.mjs";
+
+/** How much the storage of one session may differ between the first and the last mark and still count as flat. */
+export const STORAGE_SLACK = 1.1;
+
+export const kib = (bytes) => fmt(bytes / 1024, 0);
 
 /** Memory per live session, from the join storms and the idle worker. */
 export function memoryOf(results) {
@@ -104,6 +109,34 @@ export function verdicts(results) {
       idle.note,
     );
   }
+  const storage = s.storage;
+  if (storage?.marks?.length >= 2) {
+    const first = storage.marks[0];
+    const last = storage.marks[storage.marks.length - 1];
+    // Bounded: while the session takes ops × (last ÷ first) more, what it keeps stays where it was.
+    const flat = (from, to) => Number.isFinite(from) && Number.isFinite(to) && to <= from * STORAGE_SLACK;
+    const peak = storage.before_checkpoint;
+    add(
+      "Storage per session: rows and bytes as the session grows",
+      `${thousands(first.ops)} → ${thousands(last.ops)} ops: ${thousands(first.ops_rows)} → ${thousands(last.ops_rows)} op rows, ${thousands(first.total_rows)} → ${thousands(last.total_rows)} rows in all, ${kib(first.database_bytes)} → ${kib(last.database_bytes)} KiB (unbounded log: ${thousands(first.baseline.ops_rows)} → ${thousands(last.baseline.ops_rows)} op rows)`,
+      `bounded: rows and database bytes at most ${STORAGE_SLACK}× the first mark's at the last, 0 errors`,
+      flat(first.total_rows, last.total_rows) &&
+        flat(first.database_bytes, last.database_bytes) &&
+        storage.errors === 0,
+      [
+        peak
+          ? `just before the next checkpoint (${thousands(peak.ops)} ops): ${thousands(peak.ops_rows)} op rows, ${kib(peak.database_bytes)} KiB`
+          : "",
+        Object.keys(storage.grew ?? {}).length
+          ? `grew between the marks: ${Object.entries(storage.grew)
+              .map(([table, [from, to]]) => `${table} ${from} → ${to}`)
+              .join(", ")}`
+          : "",
+      ]
+        .filter(Boolean)
+        .join("; "),
+    );
+  }
   const memory = memoryOf(results);
   if (memory.ours_per_live_session_mib !== null) {
     add(
@@ -181,6 +214,28 @@ export function table(results, rows) {
         `${pad(label, 20)} ${pad(fmt(per.do_rows_written, 1), 16)} ${pad(fmt(per.do_sql_statements, 0), 14)} ${pad(fmt(per.d1_batches, 2), 11)} ${pad(fmt(per.d1_rows_written, 1), 8)} ${pad(fmt(per.r2_class_a, 2), 11)} ${per.usd}`,
       );
     }
+  }
+  const storage = s.storage;
+  if (storage?.marks) {
+    lines.push("");
+    lines.push(
+      "Storage per session  ops/s  op rows  rows   database KiB  op JSON bytes  errors  unbounded log (computed): op rows / op JSON bytes",
+    );
+    const readings = [...storage.marks, ...(storage.before_checkpoint ? [storage.before_checkpoint] : [])];
+    for (const mark of readings) {
+      const stretch = mark.stretch;
+      lines.push(
+        `${pad(`${thousands(mark.ops)} ops${stretch ? "" : "*"}`, 20)} ${pad(stretch ? fmt(stretch.ops_per_s, 0) : "", 6)} ${pad(thousands(mark.ops_rows), 8)} ${pad(thousands(mark.total_rows), 6)} ${pad(kib(mark.database_bytes), 13)} ${pad(thousands(mark.op_log_bytes), 14)} ${pad(stretch ? stretch.errors : "", 7)} ${mark.baseline ? `${thousands(mark.baseline.ops_rows)} / ${thousands(mark.baseline.op_log_bytes)}` : ""}`,
+      );
+    }
+    const last = storage.marks[storage.marks.length - 1];
+    if (last) {
+      const kept = Object.entries(last.tables)
+        .map(([table, rows]) => `${table} ${rows ?? "?"}`)
+        .join(", ");
+      lines.push(`rows per table at ${thousands(last.ops)} ops: ${kept}`);
+    }
+    if (storage.before_checkpoint) lines.push("* just before the next checkpoint, when the log holds the most");
   }
   lines.push("");
   lines.push("Targets");

@@ -38,6 +38,9 @@ export function ratio(a, b, digits = 2) {
   return round(a / b, digits);
 }
 
+/** A count with thousands separators (10,000), or – when there is none. */
+export const thousands = (value) => (Number.isFinite(value) ? value.toLocaleString("en-US") : "–");
+
 /** A figure for a table: rounded to `digits`, or a dash when there is none. */
 export const fmt = (value, digits = 1) =>
   value === null || value === undefined || Number.isNaN(value)
