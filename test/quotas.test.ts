@@ -90,6 +90,19 @@ describe("recordings", () => {
   });
 });
 
+describe("recordings per session", () => {
+  it("a session makes at most fifty", async () => {
+    const owner = await newUser("owner");
+    const session = await createSession(owner);
+    for (let index = 0; index < 50; index += 1) {
+      expect((await api("POST", `/sessions/${session.id}/recording/start`, { user: owner })).status).toBe(200);
+      expect((await api("POST", `/sessions/${session.id}/recording/stop`, { user: owner })).status).toBe(200);
+    }
+    const over = await api("POST", `/sessions/${session.id}/recording/start`, { user: owner });
+    expect([over.status, over.body.error.code]).toEqual([409, "RECORDING_LIMIT"]);
+  });
+});
+
 describe("contributions", () => {
   it("count each participant's applied ops and comments", async () => {
     const owner = await newUser("owner");

@@ -59,7 +59,7 @@ export async function archivedRefusal(
   const archive = await archiveOf(env, sessionId);
   if (!archive) return null;
   if (actor) {
-    const read = new ArchivedSession(archive).view(actor);
+    const read = new ArchivedSession(archive, env.BUCKET).view(actor);
     if (!read.ok) return read;
   }
   return failure(409, "SESSION_NOT_ACTIVE", "The session has been archived and is read-only");
@@ -88,5 +88,5 @@ export async function readSession<T>(
   const live = await read(stubFor(env, sessionId));
   if (live.ok || !live.error.missing_session) return live;
   const archive = await archiveOf(env, sessionId);
-  return archive ? read(new ArchivedSession(archive)) : live;
+  return archive ? read(new ArchivedSession(archive, env.BUCKET)) : live;
 }

@@ -4,8 +4,9 @@
  */
 import { authorize } from "../domain/permissions";
 import type { RecordingManifest, RecordingPlayback } from "../domain/recording";
-import type { Activity, ActivityQuery, Participant, SessionView } from "../domain/schemas";
+import type { ActivityQuery, Participant, SessionView } from "../domain/schemas";
 import type { Actor, Bindings } from "../env";
+import { type ActivityPage, pageWithHistory, visibleActivity } from "./activity-history";
 import { gunzip } from "./compression";
 import { failure, type RoomResult, success } from "./result";
 import type { ActivityRow, ParticipantRow, SessionRow } from "./rows";
@@ -16,7 +17,10 @@ export interface SessionArchive {
   archived_at: string;
   session: SessionRow;
   participants: ParticipantRow[];
+  /** The latest entries of the activity log; older ones are in R2 (see activity-history.ts). */
   activities: ActivityRow[];
+  /** The entries up to this id left the session's storage for R2 only (0 or absent: none did). */
+  activities_trimmed_through?: number;
   ops: { rev: number; client_id: string; seq: number; user_id: string; op: string; created_at: string }[];
   comments: { id: number; user_id: string; text: string; anchor: string | null; rev: number; created_at: string }[];
   document: { rev: number; content: string };
@@ -35,7 +39,10 @@ export async function loadArchive(env: Bindings, key: string): Promise<SessionAr
 
 /** Answers the read-only questions of an archived session the way its object used to. */
 export class ArchivedSession {
-  constructor(private readonly archive: SessionArchive) {}
+  constructor(
+    private readonly archive: SessionArchive,
+    private readonly bucket: R2Bucket,
+  ) {}
 
   private input(): ViewInput {
     return {
@@ -60,21 +67,23 @@ export class ArchivedSession {
     return this.check(actor, "read", () => ({ participants: participantViews(this.input(), actor.userId) }));
   }
 
-  activities(actor: Actor, query: ActivityQuery): RoomResult<{ activities: Activity[]; next_cursor: string | null }> {
-    return this.check(actor, "read", () => {
-      const seesPrivate = this.check(actor, "view_private", () => true).ok;
-      const before = query.cursor ? Number(query.cursor) : Number.POSITIVE_INFINITY;
-      const rows = this.archive.activities
-        .filter(
-          (row) => row.id < before && (seesPrivate || row.is_private === 0) && (!query.type || row.type === query.type),
-        )
-        .sort((a, b) => b.id - a.id);
-      const page = rows.slice(0, query.limit);
-      return {
-        activities: page.map((row) => activityView(row, seesPrivate)),
-        next_cursor: rows.length > query.limit ? String(page[page.length - 1]!.id) : null,
-      };
-    });
+  async activities(actor: Actor, query: ActivityQuery): Promise<RoomResult<ActivityPage>> {
+    const denial = this.check(actor, "read", () => null);
+    if (!denial.ok) return denial;
+    const seesPrivate = this.check(actor, "view_private", () => true).ok;
+    const before = query.cursor ? Number(query.cursor) : Number.POSITIVE_INFINITY;
+    const kept = [...this.archive.activities]
+      .sort((a, b) => b.id - a.id)
+      .filter((row) => row.id < before)
+      .map((row) => visibleActivity(activityView(row, true), query, seesPrivate))
+      .filter((entry) => entry !== null);
+    const trimmedThrough = this.archive.activities_trimmed_through ?? 0;
+    if (kept.length > query.limit || trimmedThrough === 0 || before <= 1) {
+      const page = kept.slice(0, query.limit);
+      return success({ activities: page, next_cursor: kept.length > query.limit ? String(page.at(-1)!.id) : null });
+    }
+    const beforeId = Math.min(before, trimmedThrough + 1);
+    return success(await pageWithHistory(this.bucket, this.archive.session.id, query, seesPrivate, kept, beforeId));
   }
 
   listRecordings(actor: Actor): RoomResult<{ recordings: RecordingManifest[] }> {

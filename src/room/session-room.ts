@@ -41,8 +41,9 @@ import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate,
 import { archiveDeadline, idleDeadline, mergeSettings, type SessionSettings } from "../domain/settings";
 import type { SessionConfig } from "../domain/templates";
 import type { Actor, Bindings } from "../env";
+import { ACTIVITIES_KEPT, activityChunkKey, pageWithHistory } from "./activity-history";
 import { archiveKey, type SessionArchive } from "./archive";
-import { gzip, gzipNdjson, padKey } from "./compression";
+import { gzip, gzipNdjson } from "./compression";
 import { parseClientMessage } from "./messages";
 import {
   type OutboxKind,
@@ -116,6 +117,8 @@ const WELCOME_COMMENT_BYTES = 64 * 1024;
 /** Comments a session keeps, and comments one person may post in a minute. */
 const MAX_COMMENTS_PER_SESSION = 2_000;
 const MAX_COMMENTS_PER_USER_PER_MINUTE = 10;
+/** Recordings a session may make (each keeps the text it started from). */
+const MAX_RECORDINGS = 50;
 /** A recording stops by itself after this long. */
 export const MAX_RECORDING_MS = 4 * 3600_000;
 const MAX_CONNECTIONS_PER_USER = 8;
@@ -682,7 +685,8 @@ export class SessionRoom extends DurableObject<Bindings> {
   ): Promise<RoomResult<{ activities: Activity[]; next_cursor: string | null }>> {
     return this.run(async () => {
       const session = this.requirePermission(actor, "read");
-      const seesPrivate = authorize(session, this.member(actor.userId), "view_private") === null;
+      const seesPrivate = this.seesPrivate(actor.userId);
+      const before = query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER;
       const rows = this.sql
         .exec(
           `SELECT * FROM activities WHERE (? IS NULL OR type = ?) AND (? = 1 OR is_private = 0) AND id < ?
@@ -690,15 +694,19 @@ export class SessionRoom extends DurableObject<Bindings> {
           query.type ?? null,
           query.type ?? null,
           seesPrivate ? 1 : 0,
-          query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER,
+          before,
           query.limit + 1,
         )
         .toArray() as unknown as ActivityRow[];
-      const page = rows.slice(0, query.limit);
-      return {
-        activities: page.map((row) => activityView(row, seesPrivate)),
-        next_cursor: rows.length > query.limit ? String(page[page.length - 1]!.id) : null,
-      };
+      const kept = rows.map((row) => activityView(row, seesPrivate));
+      const trimmedThrough = Number(this.metaValue("activity_trimmed_id") ?? "0");
+      if (rows.length > query.limit || trimmedThrough === 0 || before <= 1) {
+        const page = kept.slice(0, query.limit);
+        return { activities: page, next_cursor: rows.length > query.limit ? String(page.at(-1)!.id) : null };
+      }
+      // The rest of the page is older than what the session keeps: it is read from the log's chunks in R2.
+      const beforeId = Math.min(before, trimmedThrough + 1);
+      return pageWithHistory(this.env.BUCKET, session.id, query, seesPrivate, kept, beforeId);
     });
   }
 
@@ -1132,6 +1140,9 @@ export class SessionRoom extends DurableObject<Bindings> {
       const id = this.transaction(() => {
         this.requirePermission(actor, "record");
         if (this.activeRecording()) refuse(409, "ALREADY_RECORDING", "A recording is already running");
+        if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM recordings").one().n >= MAX_RECORDINGS) {
+          refuse(409, "RECORDING_LIMIT", `A session keeps at most ${MAX_RECORDINGS} recordings`);
+        }
         const started = this.startRecordingRow(actor.userId);
         this.touch();
         this.enqueue("session");
@@ -1455,7 +1466,7 @@ export class SessionRoom extends DurableObject<Bindings> {
           by_user: Object.fromEntries(byUser),
         },
         comments: count("SELECT count(*) AS n FROM comments"),
-        activities: count("SELECT count(*) AS n FROM activities"),
+        activities: this.activityCount(),
         duration_seconds: Math.max(0, Math.round((end - Date.parse(session.started_at)) / 1000)),
         recordings: {
           count: recordings.length,
@@ -1628,6 +1639,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       session: { ...sessionRow, invitation_code: null },
       participants: this.withContributions(this.participants()),
       activities: rows<ActivityRow>("SELECT * FROM activities ORDER BY id"),
+      activities_trimmed_through: Number(this.metaValue("activity_trimmed_id") ?? "0"),
       ops: rows<SessionArchive["ops"][number]>(
         "SELECT rev, client_id, seq, user_id, op, created_at FROM ops ORDER BY rev",
       ),
@@ -2067,14 +2079,19 @@ export class SessionRoom extends DurableObject<Bindings> {
       const session = this.sessionOrNull();
       if (!session) return;
       const body = await gzipNdjson(rows.map((row) => activityView(row, true)));
-      await this.env.BUCKET.put(
-        `sessions/${session.id}/activity/${padKey(first.id)}-${padKey(last.id)}.ndjson.gz`,
-        body,
-        {
-          httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
-        },
-      );
-      this.setMeta("activity_flushed_id", String(last.id));
+      await this.env.BUCKET.put(activityChunkKey(session.id, first.id, last.id), body, {
+        httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
+      });
+      this.transaction(() => {
+        this.setMeta("activity_flushed_id", String(last.id));
+        // Entries in R2 leave the session's storage once ACTIVITIES_KEPT newer ones stand after them.
+        const newest = this.sql.exec<{ id: number }>("SELECT max(id) AS id FROM activities").one().id;
+        const through = Math.min(last.id, newest - ACTIVITIES_KEPT);
+        if (through > Number(this.metaValue("activity_trimmed_id") ?? "0")) {
+          this.sql.exec("DELETE FROM activities WHERE id <= ?", through);
+          this.setMeta("activity_trimmed_id", String(through));
+        }
+      });
     });
   }
 
@@ -2158,6 +2175,11 @@ export class SessionRoom extends DurableObject<Bindings> {
     );
   }
 
+  /** Every entry the log ever had, also those only in R2 now (ids are never reused). */
+  private activityCount(): number {
+    return this.sql.exec<{ n: number | null }>("SELECT max(id) AS n FROM activities").one().n ?? 0;
+  }
+
   private activityFlushDeadline(): number | null {
     const flushedId = Number(this.metaValue("activity_flushed_id") ?? "0");
     const oldest = this.sql
@@ -2235,7 +2257,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       archive_due_at:
         session.status === "ended" && session.ended_at ? archiveDeadline(session.ended_at, session.settings) : null,
       archive_key: null,
-      activity_count: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM activities").one().n,
+      activity_count: this.activityCount(),
     };
   }
 

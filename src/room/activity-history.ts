@@ -1,0 +1,89 @@
+/**
+ * The activity log beyond what a session keeps in its own storage: the latest entries stay in the object (and in its
+ * archive); every entry is also in R2 as gzip NDJSON chunks (`activityChunkKey`), and pages older than what the
+ * object keeps are read from there. One place for the key, the page rules and the privacy rule.
+ */
+import type { Activity, ActivityQuery } from "../domain/schemas";
+import { gunzip, padKey, parseNdjson } from "./compression";
+
+/** Activity entries a session keeps in its own storage once they are in R2. */
+export const ACTIVITIES_KEPT = 1_000;
+/** Chunks one page may read from R2 before it answers with what it found and a cursor to go on from. */
+const MAX_CHUNKS_PER_PAGE = 20;
+
+export function activityChunkKey(sessionId: string, firstId: number, lastId: number): string {
+  return `${activityPrefix(sessionId)}${padKey(firstId)}-${padKey(lastId)}.ndjson.gz`;
+}
+
+function activityPrefix(sessionId: string): string {
+  return `sessions/${sessionId}/activity/`;
+}
+
+export interface ActivityPage {
+  activities: Activity[];
+  next_cursor: string | null;
+}
+
+/** An entry as a reader may see it: private ones only with `view_private`, and the privacy flag only for them. */
+export function visibleActivity(entry: Activity, query: ActivityQuery, seesPrivate: boolean): Activity | null {
+  if (query.type && entry.type !== query.type) return null;
+  if (entry.is_private && !seesPrivate) return null;
+  if (seesPrivate) return entry;
+  const { is_private: _flag, ...rest } = entry;
+  return rest;
+}
+
+/**
+ * Completes a page from R2 with entries older than `beforeId` (the oldest the object still keeps, or the cursor),
+ * newest first. `kept` is what the object's own storage gave for this page, already filtered.
+ */
+export async function pageWithHistory(
+  bucket: R2Bucket,
+  sessionId: string,
+  query: ActivityQuery,
+  seesPrivate: boolean,
+  kept: Activity[],
+  beforeId: number,
+): Promise<ActivityPage> {
+  const found = [...kept];
+  const chunks = (await chunkRanges(bucket, sessionId))
+    .filter((chunk) => chunk.first < beforeId)
+    .sort((a, b) => b.first - a.first);
+  let read = 0;
+  let scannedDownTo: number | null = null;
+  for (const chunk of chunks) {
+    if (found.length > query.limit) break;
+    if (read === MAX_CHUNKS_PER_PAGE) {
+      // Enough work for one answer: the next page goes on from here.
+      return { activities: found, next_cursor: String(scannedDownTo ?? beforeId) };
+    }
+    read += 1;
+    const object = await bucket.get(chunk.key);
+    if (!object) continue;
+    const entries = parseNdjson<Activity>(await gunzip(object.body)).filter((entry) => entry.id < beforeId);
+    for (const entry of entries.sort((a, b) => b.id - a.id)) {
+      const visible = visibleActivity(entry, query, seesPrivate);
+      if (visible) found.push(visible);
+    }
+    scannedDownTo = chunk.first;
+  }
+  const page = found.slice(0, query.limit);
+  return {
+    activities: page,
+    next_cursor: found.length > query.limit ? String(page[page.length - 1]!.id) : null,
+  };
+}
+
+async function chunkRanges(bucket: R2Bucket, sessionId: string): Promise<{ key: string; first: number }[]> {
+  const ranges: { key: string; first: number }[] = [];
+  let cursor: string | undefined;
+  do {
+    const listing = await bucket.list({ prefix: activityPrefix(sessionId), cursor });
+    for (const object of listing.objects) {
+      const first = Number(object.key.slice(activityPrefix(sessionId).length).split("-")[0]);
+      if (Number.isSafeInteger(first)) ranges.push({ key: object.key, first });
+    }
+    cursor = listing.truncated ? listing.cursor : undefined;
+  } while (cursor);
+  return ranges;
+}
