@@ -8,7 +8,16 @@ import { api, createSong, newUser, type TestUser } from "./helpers";
 
 const SHEET = "{title: Let It Be}\n[C]When I find myself\n[G]in times of trouble\n{chorus}\n[F]Let it be\n";
 
-function writeBack(song: { id: number }, owner: TestUser, base: string, text: string, sessionId = crypto.randomUUID()) {
+let revs = 0;
+
+function writeBack(
+  song: { id: number },
+  owner: TestUser,
+  base: string,
+  text: string,
+  sessionId = crypto.randomUUID(),
+  rev = ++revs,
+) {
   const input: SessionWriteBack = {
     songId: song.id,
     sessionId,
@@ -16,6 +25,7 @@ function writeBack(song: { id: number }, owner: TestUser, base: string, text: st
     ownerId: owner.id,
     base,
     text,
+    rev,
   };
   return writeBackSession(env.DB, input);
 }
@@ -228,5 +238,39 @@ describe("writeBackSession", () => {
     expect(first).toMatchObject({ outcome: "applied", version: 3 });
     expect(await writeBack(created, owner, SHEET, text)).toEqual(first);
     expect(await versionList(owner, created.id)).toHaveLength(3);
+  });
+
+  it("the same write-back delivered twice is recognised, even after a merge with conflicts", async () => {
+    const owner = await newUser("leader");
+    const created = await createSong(owner, SHEET);
+    await api("PUT", `/songs/${created.id}`, {
+      user: owner,
+      body: { content: SHEET.replace("[F]Let it be", "[F]Let it be (x2)") },
+    });
+    const text = SHEET.replace("[F]Let it be", "[F]Let it be, let it be");
+    const sessionId = crypto.randomUUID();
+    const first = await writeBack(created, owner, SHEET, text, sessionId, 7);
+    expect(first).toMatchObject({ outcome: "applied", conflicts: 1 });
+    const merged = (await song(owner, created.id)).content;
+    const again = await writeBack(created, owner, SHEET, text, sessionId, 7);
+    expect(again).toMatchObject({ outcome: "applied", version: (first as { version: number }).version });
+    expect((await song(owner, created.id)).content).toBe(merged);
+  });
+
+  it("a long rehearsal's auto-saves give way first, so the text it started from stays", async () => {
+    const owner = await newUser("leader");
+    const created = await createSong(owner, SHEET);
+    const sessionId = crypto.randomUUID();
+    let base = SHEET;
+    for (let save = 1; save <= 110; save += 1) {
+      const text = `${base}[C]bar ${save}\n`;
+      expect(await writeBack(created, owner, base, text, sessionId, save)).toMatchObject({ outcome: "applied" });
+      base = text;
+    }
+    const page = (await api("GET", `/songs/${created.id}/versions?limit=100`, { user: owner })).body.data;
+    expect(page.versions).toHaveLength(100);
+    expect(page.next_cursor).toBeNull();
+    expect(page.versions.at(-1)).toMatchObject({ number: 1, kind: "created" });
+    expect(page.versions[0]).toMatchObject({ number: 111, kind: "session" });
   });
 });

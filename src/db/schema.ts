@@ -53,11 +53,16 @@ export const songVersions = sqliteTable(
     author_id: text("author_id"),
     /** Which session wrote it back, for versions written by a session. */
     session_id: text("session_id"),
+    /** The session's revision a write-back carried, so a write-back delivered twice is recognised. */
+    session_rev: integer("session_rev"),
     kind: text("kind", { enum: VERSION_KINDS }).notNull(),
     applied: integer("applied", { mode: "boolean" }).notNull().default(true),
     summary: text("summary").notNull(),
   },
-  (table) => [uniqueIndex("song_versions_number").on(table.song_id, table.number)],
+  (table) => [
+    uniqueIndex("song_versions_number").on(table.song_id, table.number),
+    index("song_versions_session").on(table.session_id, table.session_rev),
+  ],
 );
 
 /** A share names a user id or an email (for someone who has not signed in yet). */

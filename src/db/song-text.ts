@@ -24,6 +24,8 @@ export interface NewVersion {
   applied?: boolean;
   author_id?: string | null;
   session_id?: string | null;
+  /** For a session's write-back: the session's revision it carried. */
+  session_rev?: number | null;
   /** A new title written with the text. */
   title?: string;
   /** A condition on the song's row that must still hold when the version is written, such as an edit right. */
@@ -85,8 +87,9 @@ async function tryWrite(db: Database, song: SongRecord, next: NewVersion): Promi
   const insertVersion = d1
     .prepare(
       `insert into song_versions
-         (song_id, number, content, content_bytes, created_at, author_id, session_id, kind, applied, summary)
-       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+         (song_id, number, content, content_bytes, created_at, author_id, session_id, kind, applied, summary,
+          session_rev)
+       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
        where exists (select 1 from songs where id = ?1 and version = ?2)`,
     )
     .bind(
@@ -100,10 +103,11 @@ async function tryWrite(db: Database, song: SongRecord, next: NewVersion): Promi
       next.kind,
       applied ? 1 : 0,
       next.summary,
+      next.session_rev ?? null,
     );
   const statements = [d1.prepare(moveSong.sql).bind(...moveSong.params), insertVersion];
   if (!applied && next.session_id) statements.push(dropEarlierRefusals(d1, song.id, next.session_id, number));
-  statements.push(dropOldVersions(d1, song.id, number));
+  statements.push(thinSessionWriteBacks(d1, song.id, number), dropOldVersions(d1, song.id, number));
   try {
     const [moved] = await d1.batch<SongRecord>(statements);
     return moved?.results[0] ?? null;
@@ -128,15 +132,37 @@ function dropEarlierRefusals(d1: D1Database, songId: number, sessionId: string, 
 }
 
 /**
- * Drops the versions past the bounds, oldest first, never the latest: those MAX_VERSIONS_PER_SONG or more behind
- * it, and those whose text, added to that of all newer ones, passes MAX_VERSION_BYTES_PER_SONG.
+ * Past MAX_VERSIONS_PER_SONG, a session's intermediate write-backs go first (oldest first): a version whose next
+ * version came from the same session, so each session's last write-back stays, and the history before it (the text
+ * a session started from, edits by hand) outlives a long rehearsal's auto-saves.
+ */
+function thinSessionWriteBacks(d1: D1Database, songId: number, latest: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `delete from song_versions where id in (
+         select v.id from song_versions v
+         where v.song_id = ?1 and v.number < ?2 and v.applied = 1 and v.session_id is not null
+           and v.session_id = (
+             select n.session_id from song_versions n
+             where n.song_id = ?1 and n.number > v.number order by n.number limit 1
+           )
+         order by v.number
+         limit max(0, (select count(*) from song_versions where song_id = ?1) - ?3)
+       )`,
+    )
+    .bind(songId, latest, MAX_VERSIONS_PER_SONG);
+}
+
+/**
+ * Then drops the versions still past the bounds, oldest first, never the latest: all but the newest
+ * MAX_VERSIONS_PER_SONG, and those whose text, added to that of all newer ones, passes MAX_VERSION_BYTES_PER_SONG.
  */
 function dropOldVersions(d1: D1Database, songId: number, latest: number): D1PreparedStatement {
   return d1
     .prepare(
       `delete from song_versions
        where song_id = ?1 and number < ?2 and (
-         number <= ?2 - ?3
+         number <= (select number from song_versions where song_id = ?1 order by number desc limit 1 offset ?3)
          or number <= (
            select max(number) from (
              select number, sum(content_bytes) over (order by number desc) as bytes_from_newest

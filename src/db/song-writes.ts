@@ -3,12 +3,12 @@
  * again after a failure: a repeat of a write-back that was applied without conflicts finds its changes already
  * in the song and writes nothing.
  */
-import { eq, not, type SQL } from "drizzle-orm";
+import { and, eq, not, type SQL } from "drizzle-orm";
 import { mergeTexts } from "../domain/merge";
 import { codePointLength, MAX_DOCUMENT_CHARS } from "../domain/text";
 import { summarize } from "../domain/version-summary";
 import { database } from "./client";
-import { songs } from "./schema";
+import { songs, songVersions } from "./schema";
 import { type NewVersion, writeSongText } from "./song-text";
 import { editableBy } from "./songs";
 
@@ -22,6 +22,8 @@ export interface SessionWriteBack {
   base: string;
   /** The session's text now. */
   text: string;
+  /** The session's revision of `text`: a write-back delivered again with the same revision is recognised. */
+  rev: number;
 }
 
 export type WriteBackOutcome =
@@ -43,6 +45,24 @@ export const MERGED_TOO_LONG = `merged with the song's changes it would be longe
 export async function writeBackSession(d1: D1Database, input: SessionWriteBack): Promise<WriteBackOutcome> {
   if (input.text === input.base) return { outcome: "unchanged" };
   const db = database(d1);
+  // Delivered before (the session did not learn the outcome): answer it again instead of merging twice.
+  const earlier = await db
+    .select({ number: songVersions.number, applied: songVersions.applied, summary: songVersions.summary })
+    .from(songVersions)
+    .where(
+      and(
+        eq(songVersions.song_id, input.songId),
+        eq(songVersions.session_id, input.sessionId),
+        eq(songVersions.session_rev, input.rev),
+      ),
+    )
+    .get();
+  if (earlier) {
+    if (!earlier.applied) return { outcome: "refused", version: earlier.number, reason: earlier.summary };
+    const song = await db.select({ content: songs.content }).from(songs).where(eq(songs.id, input.songId)).get();
+    if (!song) return { outcome: "missing" };
+    return { outcome: "applied", version: earlier.number, content: song.content, conflicts: 0 };
+  }
   const mayEdit = editableBy(input.ownerId);
   // The last decision, for the answer: a retry decides again on the song as it is then.
   const decision = { refusal: null as string | null, conflicts: 0 };
@@ -54,6 +74,7 @@ export async function writeBackSession(d1: D1Database, input: SessionWriteBack):
       kind: "refused",
       applied: false,
       session_id: input.sessionId,
+      session_rev: input.rev,
       summary: summarize({
         kind: "refused",
         before: theirs,
@@ -83,6 +104,7 @@ export async function writeBackSession(d1: D1Database, input: SessionWriteBack):
       content: merged.text,
       kind: unchangedSince ? "session" : "merged",
       session_id: input.sessionId,
+      session_rev: input.rev,
       summary: unchangedSince
         ? summarize({ kind: "session", ...change })
         : summarize({ kind: "merged", ...change, conflicts: merged.conflicts }),

@@ -2128,6 +2128,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       ownerId: session.owner_id,
       base: row.base_content ?? row.content,
       text: content,
+      rev,
     });
     this.transaction(() => {
       // What the write covered: the text as it was when it started, whatever came in meanwhile.
