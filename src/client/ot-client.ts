@@ -91,6 +91,11 @@ export class OtClient {
     return this.#nextSeq;
   }
 
+  /** Makes sure no later op reuses a seq up to `seq`: the server would take it for a resend. */
+  skipSeqsThrough(seq: number): void {
+    this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
+  }
+
   /** The op in flight, then the buffered ones. */
   get pending(): readonly TextOp[] {
     return this.#inFlight ? [this.#inFlight.op, ...this.#buffer] : [];

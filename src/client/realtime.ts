@@ -554,6 +554,8 @@ export class RealtimeSession {
       }
     }
     this.#startOver = null;
+    // A client id the server knows (kept across a reload, say) goes on after the seqs it has already applied.
+    this.#ot?.skipSeqsThrough(welcome.you.last_seq ?? 0);
 
     const previousRole = this.#you;
     this.#you = { user_id: welcome.you.user_id, role: welcome.you.role, permissions: welcome.you.permissions };
@@ -587,7 +589,7 @@ export class RealtimeSession {
   #catchUp(ot: OtClient, welcome: Extract<ServerMessage, { type: "welcome" }>): boolean {
     if (welcome.missed === undefined && welcome.doc.rev !== ot.rev) return false;
     try {
-      for (const missed of welcome.missed ?? []) this.#applyMissed(ot, missed);
+      for (const missed of welcome.missed ?? []) this.#applyMissed(ot, missed, welcome.you.user_id);
       return ot.rev === welcome.doc.rev;
     } catch (error) {
       if (error instanceof OtClientError) return false;
@@ -595,8 +597,9 @@ export class RealtimeSession {
     }
   }
 
-  #applyMissed(ot: OtClient, missed: MissedOp): void {
-    if (missed.client_id === this.clientId) {
+  #applyMissed(ot: OtClient, missed: MissedOp, userId: string): void {
+    // An op is known by (user, client_id, seq): another user's op with this client id is someone else's edit.
+    if (missed.client_id === this.clientId && missed.user_id === userId) {
       // Its own op: the ack that was lost. The next op it releases is sent after the replay, by the resend.
       ot.applyServerAck(missed.rev, missed.seq);
       if (ot.rev === missed.rev) return;

@@ -69,7 +69,7 @@ export function carryUnsentOnto(
   lastSeq: number,
 ): { ot: OtClient; kept: TextOp[]; lost: TextOp[]; change: TextOp } {
   const { edits, localChange } = rebaseUnsent(previous, doc.content, lastSeq);
-  const ot = new OtClient(doc.content, doc.rev, previous.nextSeq);
+  const ot = new OtClient(doc.content, doc.rev, Math.max(previous.nextSeq, lastSeq + 1));
   const kept: TextOp[] = [];
   const lost: TextOp[] = [];
   for (const { original, rebased } of edits) {
