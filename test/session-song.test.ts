@@ -131,6 +131,53 @@ describe("a session and its song", () => {
     expect(await songText(songOwner, song.id)).toBe(`VANDALISED BY EX-EDITOR\n${SHEET}`);
   });
 
+  it("a refused write-back is decided again when the owner's edit right is back", async () => {
+    const songOwner = await newUser("songwriter");
+    const leader = await newUser("leader");
+    const song = await createSong(songOwner, SHEET);
+    const share = (permission: string) =>
+      api("POST", `/songs/${song.id}/share`, { user: songOwner, body: { user_id: leader.id, permission } });
+    await share("edit");
+    const session = await createSession(leader, { song_id: song.id, settings: { auto_save_interval: 30 } });
+    await edit(leader, session.id, ["Intro\n"]);
+    await share("read");
+    await runInDurableObject(stubOf(session.id), async (room) => {
+      (room as SessionRoom).clock = () => Date.now() + 31_000;
+      await (room as SessionRoom).alarm();
+    });
+    expect(await songText(songOwner, song.id)).toBe(SHEET);
+    await share("edit");
+    await endSession(leader, session.id);
+    expect(await songText(songOwner, song.id)).toBe(`Intro\n${SHEET}`);
+  });
+
+  it("an ended session is archived only once its last write-back reached the song", async () => {
+    const owner = await newUser("owner");
+    const song = await createSong(owner, SHEET);
+    const session = await createSession(owner, { song_id: song.id, settings: { archive_after_days: 0 } });
+    await edit(owner, session.id, ["Last words\n"]);
+    await runInDurableObject(stubOf(session.id), (room) => {
+      (room as SessionRoom).songWriter = async () => {
+        throw new Error("D1 is unavailable");
+      };
+    });
+    await endSession(owner, session.id);
+    await runInDurableObject(stubOf(session.id), async (room) => {
+      await (room as SessionRoom).alarm();
+    });
+    expect((await api("GET", `/sessions/${session.id}`, { user: owner })).body.data.status).toBe("ended");
+    expect(await songText(owner, song.id)).toBe(SHEET);
+    // D1 is back; a later alarm delivers the write-back, then archives.
+    await runInDurableObject(stubOf(session.id), async (room) => {
+      const { writeBackSession } = await import("../src/db/song-writes");
+      (room as SessionRoom).songWriter = writeBackSession;
+      (room as SessionRoom).clock = () => Date.now() + 10 * 60_000;
+      await (room as SessionRoom).alarm();
+    });
+    expect(await songText(owner, song.id)).toBe(`Last words\n${SHEET}`);
+    expect((await api("GET", `/sessions/${session.id}`, { user: owner })).body.data.status).toBe("archived");
+  });
+
   it("auto-save writes a version per save and the next save carries only what changed since", async () => {
     const owner = await newUser("owner");
     const song = await createSong(owner, SHEET);

@@ -47,18 +47,19 @@ export async function writeBackSession(d1: D1Database, input: SessionWriteBack):
   const db = database(d1);
   // Delivered before (the session did not learn the outcome): answer it again instead of merging twice.
   const earlier = await db
-    .select({ number: songVersions.number, applied: songVersions.applied, summary: songVersions.summary })
+    .select({ number: songVersions.number })
     .from(songVersions)
     .where(
       and(
         eq(songVersions.song_id, input.songId),
         eq(songVersions.session_id, input.sessionId),
         eq(songVersions.session_rev, input.rev),
+        eq(songVersions.applied, true),
       ),
     )
     .get();
+  // Only an applied one: a refused one is decided again, as the owner's edit right may be back.
   if (earlier) {
-    if (!earlier.applied) return { outcome: "refused", version: earlier.number, reason: earlier.summary };
     const song = await db.select({ content: songs.content }).from(songs).where(eq(songs.id, input.songId)).get();
     if (!song) return { outcome: "missing" };
     return { outcome: "applied", version: earlier.number, content: song.content, conflicts: 0 };

@@ -1596,6 +1596,12 @@ export class SessionRoom extends DurableObject<Bindings> {
     const due = session ? this.archiveDeadlineMs(session) : null;
     if (!session || due === null || due > this.clock()) return;
     if (session.status === "ended") {
+      // The session's last write-back to its song (and every projection) must have landed: archiving empties the
+      // object, outbox included. Until then the step fails and is tried again.
+      await this.deliverProjection();
+      if (this.sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0) {
+        throw new Error("the outbox has not reached D1 yet; archiving waits for it");
+      }
       const days = session.settings.archive_after_days;
       this.transaction(() =>
         this.changeStatus(session, "archived", null, `Archived ${days} days after the session ended`, {
@@ -2205,9 +2211,14 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   private deliverProjection(): Promise<void> {
-    // Deliveries run one after another; each one takes everything pending, so queued ones coalesce.
-    this.delivery = this.delivery.then(() => this.deliverOnce());
-    return this.delivery;
+    // Deliveries run one after another; each one takes everything pending, so queued ones coalesce. One that throws
+    // fails its caller only: the next one still runs.
+    const next = this.delivery.then(
+      () => this.deliverOnce(),
+      () => this.deliverOnce(),
+    );
+    this.delivery = next.catch(() => undefined);
+    return next;
   }
 
   private async deliverOnce(): Promise<void> {
