@@ -68,19 +68,45 @@ describe("what an inviter may do", () => {
     await invite(owner, session.id, [{ user_id: removed.id, role: "viewer" }]);
     await api("POST", `/sessions/${session.id}/join`, { user: removed });
     await api("DELETE", `/sessions/${session.id}/participants/${removed.id}`, { user: owner });
+    // The answer is the same as for anyone (it must not tell who was removed), but the invitation cannot bring
+    // them back: only one from someone who manages participants can.
     const byEditor = await invite(editor, session.id, [
       { user_id: removed.id, role: "editor" },
       { email: removed.email, role: "editor" },
     ]);
-    expect(byEditor.invited).toEqual([]);
-    expect(byEditor.errors.map((error) => [error.index, error.code])).toEqual([
-      [0, "FORBIDDEN"],
-      [1, "FORBIDDEN"],
-    ]);
+    expect(byEditor.errors).toEqual([]);
+    expect(byEditor.invited.map((entry) => entry.status)).toEqual(["invited", "invited"]);
     expect((await api("POST", `/sessions/${session.id}/join`, { user: removed })).body.error.code).toBe("REMOVED");
     const byOwner = await invite(owner, session.id, [{ user_id: removed.id, role: "viewer" }]);
     expect(byOwner.errors).toEqual([]);
     expect((await api("POST", `/sessions/${session.id}/join`, { user: removed })).body.data.user_role).toBe("viewer");
+  });
+
+  it("an invitation is never worth more than its sender could send now", async () => {
+    const { owner, editor, session } = await bandWithEditor();
+    const friend = await newUser("friend");
+    const other = await newUser("other");
+    await invite(editor, session.id, [
+      { user_id: friend.id, role: "editor" },
+      { user_id: other.id, role: "viewer" },
+    ]);
+    // Demoted to commenter, the editor's editor invitation goes; the viewer one stays only while they may invite.
+    await api("PATCH", `/sessions/${session.id}/participants/${editor.id}`, {
+      user: owner,
+      body: { role: "commenter" },
+    });
+    expect((await api("POST", `/sessions/${session.id}/join`, { user: friend })).body.error.code).toBe(
+      "INVITATION_REQUIRED",
+    );
+    expect((await api("POST", `/sessions/${session.id}/join`, { user: other })).body.error.code).toBe(
+      "INVITATION_REQUIRED",
+    );
+    const second = await bandWithEditor();
+    await invite(second.editor, second.session.id, [{ user_id: friend.id, role: "viewer" }]);
+    await api("DELETE", `/sessions/${second.session.id}/participants/${second.editor.id}`, { user: second.owner });
+    expect((await api("POST", `/sessions/${second.session.id}/join`, { user: friend })).body.error.code).toBe(
+      "INVITATION_REQUIRED",
+    );
   });
 
   it("changing or revoking someone else's pending invitation needs manage_participants", async () => {

@@ -48,6 +48,7 @@ describe("decideJoin", () => {
     session: { status: "active", access_mode: "invite-only", default_role: "viewer", max_participants: 3 },
     member: null,
     invitedRole: null,
+    invitedByManager: false,
     codeGiven: false,
     codeMatches: false,
     activeParticipants: 1,
@@ -81,9 +82,14 @@ describe("decideJoin", () => {
     expect(decideJoin({ ...open, member: { role: "viewer", status: "removed" } })).toMatchObject({
       denial: { code: "REMOVED" },
     });
-    expect(decideJoin({ ...open, member: { role: "viewer", status: "removed" }, invitedRole: "viewer" }).outcome).toBe(
-      "join",
-    );
+    const removed = {
+      ...open,
+      member: { role: "viewer" as const, status: "removed" as const },
+      invitedRole: "viewer" as const,
+    };
+    // Only an invitation from someone who manages participants brings a removed user back.
+    expect(decideJoin(removed)).toMatchObject({ denial: { code: "REMOVED" } });
+    expect(decideJoin({ ...removed, invitedByManager: true }).outcome).toBe("join");
     expect(decideJoin({ ...open, activeParticipants: 3 })).toMatchObject({
       denial: { status: 409, code: "SESSION_FULL" },
     });

@@ -198,6 +198,61 @@ describe("resends and reconnects", () => {
     expect(await documentOf(owner, session.id)).toEqual({ rev: 1, content: "Hey [C]Let it [G]be" });
   });
 
+  it("a resend of an applied op gets its ack also after a pause", async () => {
+    const { session, editor, owner } = await band();
+    const socket = await connect(editor, session.id);
+    await socket.next("welcome");
+    socket.send({ type: "op", seq: 1, rev: 0, op: ["A"] });
+    expect(await socket.next("ack")).toEqual({ type: "ack", seq: 1, rev: 1 });
+    await api("POST", `/sessions/${session.id}/pause`, { user: owner });
+    socket.send({ type: "op", seq: 1, rev: 0, op: ["A"] });
+    expect(await socket.next("ack|error")).toEqual({ type: "ack", seq: 1, rev: 1 });
+  });
+
+  it("a newer connection of the same client takes over: the older one is closed and ignored", async () => {
+    const { session, editor, owner } = await band();
+    const clientId = crypto.randomUUID();
+    const older = await connect(editor, session.id, { clientId });
+    await older.next("welcome");
+    const newer = await connect(editor, session.id, { clientId });
+    await newer.next("welcome");
+    expect((await older.closed).code).toBe(4000);
+    // A frame still arriving on the older connection changes nothing.
+    try {
+      older.send({ type: "op", seq: 1, rev: 0, op: ["late "] });
+    } catch {
+      // the socket is closed on this side too
+    }
+    newer.send({ type: "op", seq: 1, rev: 0, op: ["new "] });
+    expect(await newer.next("ack")).toEqual({ type: "ack", seq: 1, rev: 1 });
+    expect(await documentOf(owner, session.id)).toEqual({ rev: 1, content: "new [C]Let it [G]be" });
+  });
+
+  it("a role without read has no socket", async () => {
+    const owner = await newUser("owner");
+    const member = await newUser("member");
+    const template = await api("POST", "/sessions/templates", {
+      user: owner,
+      body: {
+        name: "Blind",
+        category: "review",
+        permissions: { editor: ["read", "edit"], commenter: ["read", "comment"], viewer: [] },
+      },
+    });
+    const session = await createSession(owner, { template_id: template.body.data.id });
+    await api("POST", `/sessions/${session.id}/invite`, {
+      user: owner,
+      body: { users: [{ user_id: member.id, role: "editor" }] },
+    });
+    await api("POST", `/sessions/${session.id}/join`, { user: member });
+    const socket = await connect(member, session.id);
+    await socket.next("welcome");
+    await api("PATCH", `/sessions/${session.id}/participants/${member.id}`, { user: owner, body: { role: "viewer" } });
+    expect(await socket.next("closing")).toMatchObject({ code: 4403 });
+    const ticket = await api("POST", `/sessions/${session.id}/ticket`, { user: member });
+    expect(ticket.status).toBe(403);
+  });
+
   it("a ticket works once", async () => {
     const { session, editor } = await band();
     const { ticketUrl, openSocket, wrap } = await import("./socket-helpers");

@@ -7,6 +7,8 @@ export interface JoinContext {
   member: MemberAccess | null;
   /** The role of a pending invitation addressed to the joiner (by user id or email), if any. */
   invitedRole: AssignableRole | null;
+  /** Whether whoever sent that invitation manages participants now: only they can bring back a removed user. */
+  invitedByManager: boolean;
   /** Whether the joiner presented the session's current invitation code. */
   codeMatches: boolean;
   codeGiven: boolean;
@@ -33,9 +35,10 @@ export function decideJoin(context: JoinContext): JoinDecision {
     );
   }
   if (member?.status === "active") return { outcome: "already_member", role: member.role };
-  // A removed user comes back only through a new invitation, whatever the access mode.
-  if (member?.status === "removed" && context.invitedRole === null) {
-    return refuse(403, "REMOVED", "You were removed from this session; ask for a new invitation");
+  // A removed user comes back only through a new invitation from someone who manages participants, whatever the
+  // access mode.
+  if (member?.status === "removed" && (context.invitedRole === null || !context.invitedByManager)) {
+    return refuse(403, "REMOVED", "You were removed from this session; ask the session leader for a new invitation");
   }
   let role: AssignableRole;
   let via: "invitation" | "link" | "public";
@@ -62,21 +65,33 @@ export function decideJoin(context: JoinContext): JoinDecision {
 /** Roles from least to most: one may invite at most at one's own place in this order. */
 const ROLE_RANK: Record<Role, number> = { viewer: 1, commenter: 2, editor: 3, owner: 4 };
 
+/**
+ * Whether a pending invitation still stands once its sender's role is `senderRole` (null: no longer a participant):
+ * an invitation is never worth more than its sender could send now.
+ */
+export function invitationStands(
+  invitationRole: AssignableRole,
+  senderRole: Role | null,
+  senderMayInvite: boolean,
+): boolean {
+  return senderRole !== null && senderMayInvite && ROLE_RANK[invitationRole] <= ROLE_RANK[senderRole];
+}
+
 export interface InviteContext {
   inviterId: string;
   inviterRole: Role;
   /** Whether the inviter holds `manage_participants`. */
   mayManage: boolean;
   role: AssignableRole;
-  /** The invitee was removed from this session (by user id or by the address they used). */
-  inviteeRemoved: boolean;
   /** Who sent the invitee's pending invitation, if one is pending. */
   pendingInvitedBy: string | null;
 }
 
 /**
- * Whether an inviter may invite someone as `role`: never above their own role; re-admitting someone who was removed,
- * or changing a pending invitation someone else sent, needs `manage_participants`. Null when allowed.
+ * Whether an inviter may invite someone as `role`: never above their own role; changing a pending invitation
+ * someone else sent needs `manage_participants`. Null when allowed. (Bringing back a removed user needs an
+ * invitation from someone who manages participants; that is decided when they join, so an invitation's answer
+ * never tells who was removed.)
  */
 export function inviteRefusal(context: InviteContext): { code: string; message: string } | null {
   if (ROLE_RANK[context.role] > ROLE_RANK[context.inviterRole]) {
@@ -86,9 +101,6 @@ export function inviteRefusal(context: InviteContext): { code: string; message: 
     };
   }
   if (context.mayManage) return null;
-  if (context.inviteeRemoved) {
-    return { code: "FORBIDDEN", message: "Only someone who manages participants can invite this person" };
-  }
   if (context.pendingInvitedBy !== null && context.pendingInvitedBy !== context.inviterId) {
     return {
       code: "ALREADY_INVITED",

@@ -17,6 +17,8 @@ export const CLOSE = {
   sessionClosed: 4410,
   rateLimited: 4429,
   tooBig: 1009,
+  /** A newer connection with the same user and client id took over; the client has already moved on. */
+  superseded: 4000,
 } as const;
 
 /** Codes after which a client must not reconnect on its own. */

@@ -9,6 +9,7 @@
  */
 import { applyChecked, applyOp, type MeasuredText, measure, parseOp, rebase, type TextOp } from "../domain/ot";
 import type { MissedOp } from "../domain/protocol";
+import { utf8Length } from "../domain/text";
 import { refuse } from "./result";
 
 /** Ops kept behind the current revision: an op based on an older revision must start over from the text. */
@@ -22,11 +23,18 @@ export const CHECKPOINT_EVERY = 100;
  * op it crosses. An op over the budget is refused with RESYNC_REQUIRED instead of stalling the session.
  */
 export const MAX_REBASE_WORK = 250_000;
-/** A reconnect's catch-up carries at most this much op JSON; beyond it the client starts from the text. */
-export const MAX_MISSED_BYTES = 1024 * 1024;
+/**
+ * A reconnect's catch-up carries at most this much op JSON (UTF-8); beyond it the client starts from the text. With
+ * the text (at most 400 KB) and the comments (64 KiB), a welcome stays under the 1 MiB a Worker may receive.
+ */
+export const MAX_MISSED_BYTES = 512 * 1024;
 /** How many of the latest ops stay parsed in memory. */
 const RECENT_OPS_KEPT = 512;
-/** Clients whose highest seq is remembered after their ops left the log. */
+/**
+ * Clients whose highest seq is remembered after their ops left the log: per user, so no one can push another
+ * user's clients out, and in all.
+ */
+const CLIENT_SEQS_KEPT_PER_USER = 100;
 const CLIENT_SEQS_KEPT = 10_000;
 
 export interface LoggedOp {
@@ -207,6 +215,13 @@ export class Sequencer {
       floor,
     );
     this.sql.exec(
+      `DELETE FROM client_seqs WHERE rev < (
+         SELECT kept.rev FROM client_seqs AS kept WHERE kept.user_id = client_seqs.user_id
+         ORDER BY kept.rev DESC LIMIT 1 OFFSET ?
+       )`,
+      CLIENT_SEQS_KEPT_PER_USER,
+    );
+    this.sql.exec(
       `DELETE FROM client_seqs WHERE rev < (SELECT rev FROM client_seqs ORDER BY rev DESC LIMIT 1 OFFSET ?)`,
       CLIENT_SEQS_KEPT,
     );
@@ -236,6 +251,11 @@ export class Sequencer {
       recent.ops.splice(0, dropped);
       recent.from += dropped;
     }
+  }
+
+  /** The revision an op got when (user, client, seq) was applied and is still in the log; null otherwise. */
+  resendOf(userId: string, clientId: string, seq: number): number | null {
+    return seq <= this.lastSeq(userId, clientId) ? this.appliedRev(userId, clientId, seq) : null;
   }
 
   /** The highest seq applied from this user's client, 0 for none. */
@@ -301,7 +321,7 @@ export class Sequencer {
     let bytes = 0;
     const missed: MissedOp[] = [];
     for (const row of rows) {
-      bytes += JSON.stringify(row.op).length;
+      bytes += utf8Length(JSON.stringify(row.op));
       if (bytes > MAX_MISSED_BYTES) return { resync: true };
       missed.push({ rev: row.rev, op: row.op, user_id: row.user_id, client_id: row.client_id, seq: row.seq });
     }

@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { writeBackSession } from "../db/song-writes";
 import { displayName } from "../db/users";
 import { type Health, healthOf } from "../domain/health";
-import { decideJoin, inviteRefusal } from "../domain/membership";
+import { decideJoin, invitationStands, inviteRefusal } from "../domain/membership";
 import type { MeasuredText } from "../domain/ot";
 import { colorFor } from "../domain/participants";
 import {
@@ -320,11 +320,17 @@ export class SessionRoom extends DurableObject<Bindings> {
       const joined = this.transaction(() => {
         const session = this.requireSession();
         const member = this.member(actor.userId);
-        const invitation = this.pendingInvitationFor(actor);
+        const invitations = this.pendingInvitationsFor(actor);
+        const byManager = (invitation: InvitationRow) =>
+          authorize(session, this.member(invitation.invited_by), "manage_participants") === null;
+        // The newest invitation, or for someone who was removed the newest one that can bring them back.
+        const invitation =
+          (member?.status === "removed" ? invitations.find(byManager) : undefined) ?? invitations[0] ?? null;
         const decision = decideJoin({
           session,
           member,
           invitedRole: invitation?.role ?? null,
+          invitedByManager: invitation !== null && byManager(invitation),
           codeGiven: invitationCode !== undefined,
           codeMatches:
             invitationCode !== undefined &&
@@ -334,14 +340,9 @@ export class SessionRoom extends DurableObject<Bindings> {
         });
         if (decision.outcome === "refuse")
           refuse(decision.denial.status, decision.denial.code, decision.denial.message);
-        if (decision.outcome === "already_member") {
-          // An invitation to an address they already joined with has done its job.
-          if (invitation) this.closeInvitation(invitation.id, "accepted");
-          return null;
-        }
-        if (invitation) {
-          this.closeInvitation(invitation.id, "accepted");
-        }
+        // Every invitation addressed to them has done its job once they are in.
+        for (const addressed of invitations) this.closeInvitation(addressed.id, "accepted");
+        if (decision.outcome === "already_member") return null;
         const participant = this.addParticipant(actor, decision.role, invitation?.invited_by ?? null);
         this.log("user_joined", actor.userId, `${participant.display_name} joined as ${decision.role}`, {
           role: decision.role,
@@ -423,7 +424,6 @@ export class SessionRoom extends DurableObject<Bindings> {
             inviterRole: inviter.role,
             mayManage,
             role: invitee.role,
-            inviteeRemoved: userId ? member?.status === "removed" : this.removedAddress(email!),
             pendingInvitedBy: pending?.invited_by ?? null,
           });
           if (refusal) {
@@ -489,6 +489,23 @@ export class SessionRoom extends DurableObject<Bindings> {
     });
   }
 
+  /** Revokes the pending invitations a user sent that they could not send now (after a demotion or a removal). */
+  private withdrawInvitationsFrom(senderId: string): void {
+    const session = this.requireSession();
+    const sender = this.member(senderId);
+    const role = sender?.status === "active" ? sender.role : null;
+    const mayInvite = authorize(session, sender, "invite") === null;
+    const sent = this.sql
+      .exec<{ id: string; role: AssignableRole }>(
+        "SELECT id, role FROM invitations WHERE status = 'pending' AND invited_by = ?",
+        senderId,
+      )
+      .toArray();
+    for (const invitation of sent) {
+      if (!invitationStands(invitation.role, role, mayInvite)) this.closeInvitation(invitation.id, "revoked");
+    }
+  }
+
   private closeInvitation(id: string, status: "accepted" | "revoked"): void {
     this.sql.exec("UPDATE invitations SET status = ?, closed_at = ? WHERE id = ?", status, this.now(), id);
     this.enqueue("members");
@@ -507,14 +524,6 @@ export class SessionRoom extends DurableObject<Bindings> {
           email,
         )
         .toArray()[0] as unknown as InvitationRow | undefined) ?? null
-    );
-  }
-
-  /** Whether someone who used this address was removed from the session. */
-  private removedAddress(email: string): boolean {
-    return (
-      this.sql.exec("SELECT 1 FROM participants WHERE status = 'removed' AND email = ? LIMIT 1", email).toArray()
-        .length > 0
     );
   }
 
@@ -568,6 +577,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         if (userId === session.owner_id)
           refuse(403, "FORBIDDEN", "The owner's role changes only by transferring ownership");
         this.writeParticipants("UPDATE participants SET role = ? WHERE user_id = ?", role, userId);
+        this.withdrawInvitationsFrom(userId);
         this.capture("role_changed", actor.userId, { user_id: userId, role }, true);
         this.log(
           "permission_changed",
@@ -580,6 +590,10 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.enqueue("members");
         return { session, participant: this.member(userId)! };
       });
+      // A role without `read` has no business on a socket of the session.
+      if (authorize(changed.session, changed.participant, "read") !== null) {
+        this.closeSocketsOf(userId, CLOSE.noAccess, "Your role no longer lets you see this session");
+      }
       // A role change is private: it reaches its subject and those who may see private activity.
       this.sendWhere((viewerId) => viewerId === userId || this.seesPrivate(viewerId), {
         type: "role_changed",
@@ -610,6 +624,7 @@ export class SessionRoom extends DurableObject<Bindings> {
           userId,
         );
         this.capture("participant_removed", actor.userId, { user_id: userId }, true);
+        this.withdrawInvitationsFrom(userId);
         // A removal also withdraws whatever invitation was still open for them.
         this.sql.exec(
           "UPDATE invitations SET status = 'revoked', closed_at = ? WHERE status = 'pending' AND (user_id = ? OR (email IS NOT NULL AND email = ?))",
@@ -733,6 +748,8 @@ export class SessionRoom extends DurableObject<Bindings> {
         close: CLOSE.noAccess,
       };
     }
+    const unreadable = authorize(session, member, "read");
+    if (unreadable) return { ...unreadable, status: 403, close: CLOSE.noAccess };
     if (session.status === "ended" || session.status === "archived") {
       return {
         status: 409,
@@ -786,6 +803,17 @@ export class SessionRoom extends DurableObject<Bindings> {
       presence: { cursor: null, status: "active", sent_at: 0 },
     };
     this.keepSocketState(server, state);
+    // An older connection of this same client is dead to it: it receives nothing more and what still arrives on it
+    // is ignored, so a late frame from it can never be applied after this connection's welcome.
+    for (const older of this.liveSockets(userTag(actor.userId))) {
+      if (older === server || this.socketState(older)?.client_id !== clientId) continue;
+      this.socketGone(older);
+      try {
+        older.close(CLOSE.superseded, "A newer connection of this client took over");
+      } catch {
+        // already closed
+      }
+    }
     this.send(server, this.welcome(actor.userId, clientId, sinceRevText === "" ? null : Number(sinceRevText)));
     this.broadcastExcept(server, {
       type: "presence",
@@ -889,6 +917,13 @@ export class SessionRoom extends DurableObject<Bindings> {
   /** Sequences one op through the sequencer, then acks it to its author and sends it to everyone else. */
   private handleOp(socket: WebSocket, state: SocketState, seq: number, baseRev: number, rawOp: unknown): void {
     const session = this.requireSession();
+    // A resend of an op already in the text gets its ack whatever has changed since (a pause, a demotion): it
+    // changes nothing, and its author must not take it for lost.
+    const earlier = this.sequencer.resendOf(state.user_id, state.client_id, seq);
+    if (earlier !== null) {
+      this.send(socket, { type: "ack", seq, rev: earlier });
+      return;
+    }
     const denial = authorize(session, this.member(state.user_id), "edit");
     if (denial) refuse(403, "FORBIDDEN", denial.message);
     const result = this.sequencer.submit(
@@ -1978,18 +2013,17 @@ export class SessionRoom extends DurableObject<Bindings> {
     return authorize(this.requireSession(), this.member(viewerId), "manage_participants") === null;
   }
 
-  private pendingInvitationFor(actor: Actor): InvitationRow | null {
-    return (
-      (this.sql
-        .exec(
-          `SELECT * FROM invitations WHERE status = 'pending' AND (user_id = ? OR (? IS NOT NULL AND email = ?))
-           ORDER BY created_at DESC LIMIT 1`,
-          actor.userId,
-          actor.email,
-          actor.email,
-        )
-        .toArray()[0] as unknown as InvitationRow | undefined) ?? null
-    );
+  /** Pending invitations addressed to the actor, by user id or by the (verified) email in their token, newest first. */
+  private pendingInvitationsFor(actor: Actor): InvitationRow[] {
+    return this.sql
+      .exec(
+        `SELECT * FROM invitations WHERE status = 'pending' AND (user_id = ? OR (? IS NOT NULL AND email = ?))
+         ORDER BY created_at DESC`,
+        actor.userId,
+        actor.email,
+        actor.email,
+      )
+      .toArray() as unknown as InvitationRow[];
   }
 
   // ---------------------------------------------------------------- sockets
