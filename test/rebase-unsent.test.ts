@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { diffOp, rebaseUnsent } from "../src/client/rebase-unsent";
+import { rebaseUnsent } from "../src/client/rebase-unsent";
 import { applyOp, checkOpAgainst, codePointLength, type TextOp } from "../src/domain/ot";
+import { diffOp } from "../src/domain/text-diff";
 
 // Chords, accents (precomposed and combining), emoji with modifiers and joiners, CJK, line breaks.
 const TOKENS = ["a", "b", " ", "\n", "[C]", "[G]", "é", "e\u0301", "😀", "👍🏽", "👩‍👩‍👧", "🎸", "和", "音"];

@@ -28,8 +28,9 @@ import {
   TERMINAL_CLOSE_CODES,
 } from "../domain/protocol";
 import type { Participant, SessionView } from "../domain/schemas";
+import { diffOp } from "../domain/text-diff";
 import { type Cursor, OtClient, OtClientError, type OutgoingOp, type TextOp, transformCursor } from "./ot-client";
-import { carryUnsentOnto, diffOp } from "./rebase-unsent";
+import { carryUnsentOnto } from "./rebase-unsent";
 
 export type { Cursor, PresenceState, PresenceStatus, TextOp };
 

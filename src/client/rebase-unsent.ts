@@ -4,20 +4,9 @@
  * from the server text the client knew to the new one stands in for the missed ops, and the edits are transformed
  * over it as they would be over a remote op. Positions count code points throughout.
  */
-// The two diffs by their own modules: the package's index would bring every other diff into the browser bundle.
-import { diffChars } from "diff/lib/diff/character.js";
-import { diffLines } from "diff/lib/diff/line.js";
-import { type as textType } from "ot-text-unicode";
-import { applyOp, codePointLength, type TextOp, transformPair } from "../domain/ot";
+import { applyOp, type TextOp, transformPair } from "../domain/ot";
+import { diffOp } from "../domain/text-diff";
 import { OtClient, OtClientError } from "./ot-client";
-
-/** Time for one diffOp: past it, what is left to diff counts as replaced whole. A resync must not freeze a tab. */
-const DIFF_BUDGET_MS = 200;
-/**
- * Lines, and characters within a changed stretch of lines, one diff may change before it gives up: bounds the work
- * where the clock does not move.
- */
-const MAX_CHANGED = { lines: 5_000, characters: 1_000 };
 
 /** What a client holds that the server has not acknowledged (OtClient has this shape). */
 export interface UnsentEdits {
@@ -91,69 +80,4 @@ function applyIfAccepted(ot: OtClient, op: TextOp): boolean {
     if (error instanceof OtClientError) return false;
     throw error;
   }
-}
-
-/**
- * An op turning `before` into `after` that keeps every character the two share in order, so that an edit
- * transformed over it stays beside the text it was made next to. Past the shared start and end, lines are matched
- * first and the characters of each changed stretch of lines next, which keeps the work small on long sheets.
- * Deletes name their text.
- */
-export function diffOp(before: string, after: string): TextOp {
-  if (before === after) return [];
-  const deadline = Date.now() + DIFF_BUDGET_MS;
-  const limits = (maxEditLength: number) => ({ timeout: Math.max(0, deadline - Date.now()), maxEditLength });
-  const { prefix, removed, added } = trimSharedEnds(before, after);
-  const op: TextOp = prefix > 0 ? [prefix] : [];
-  const lines = (removed && added ? diffLines(removed, added, limits(MAX_CHANGED.lines)) : undefined) ?? [
-    { removed: true, added: false, value: removed },
-    { removed: false, added: true, value: added },
-  ];
-  let removedLines = "";
-  let addedLines = "";
-  const flush = () => {
-    op.push(...characterOps(removedLines, addedLines, limits(MAX_CHANGED.characters)));
-    removedLines = "";
-    addedLines = "";
-  };
-  for (const change of lines) {
-    if (change.removed) removedLines += change.value;
-    else if (change.added) addedLines += change.value;
-    else {
-      flush();
-      op.push(codePointLength(change.value));
-    }
-  }
-  flush();
-  // Merges neighbours of one kind and drops a trailing skip.
-  return textType.normalize(op);
-}
-
-/** The length in code points of the start two texts share, and what differs between it and the shared end. */
-function trimSharedEnds(before: string, after: string): { prefix: number; removed: string; added: string } {
-  const from = Array.from(before);
-  const to = Array.from(after);
-  let prefix = 0;
-  while (prefix < from.length && prefix < to.length && from[prefix] === to[prefix]) prefix++;
-  let suffix = 0;
-  while (
-    suffix < from.length - prefix &&
-    suffix < to.length - prefix &&
-    from[from.length - 1 - suffix] === to[to.length - 1 - suffix]
-  ) {
-    suffix++;
-  }
-  return {
-    prefix,
-    removed: from.slice(prefix, from.length - suffix).join(""),
-    added: to.slice(prefix, to.length - suffix).join(""),
-  };
-}
-
-/** The character diff of one changed stretch; replaced whole when the diff gives up. */
-function characterOps(removed: string, added: string, limits: { timeout: number; maxEditLength: number }): TextOp {
-  const changes = removed && added ? diffChars(removed, added, limits) : undefined;
-  if (changes === undefined) return [...(removed ? [{ d: removed }] : []), ...(added ? [added] : [])];
-  // jsdiff's character tokens are code points, so `count` is a length in code points.
-  return changes.map((change) => (change.added ? change.value : change.removed ? { d: change.value } : change.count));
 }
