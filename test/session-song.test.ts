@@ -131,6 +131,77 @@ describe("a session and its song", () => {
     expect(await songText(songOwner, song.id)).toBe(`VANDALISED BY EX-EDITOR\n${SHEET}`);
   });
 
+  it("what the song holds beyond the session comes into the live text, so conflicts are fixed there, not stacked", async () => {
+    const owner = await newUser("owner");
+    const song = await createSong(owner, SHEET);
+    const session = await createSession(owner, { song_id: song.id, settings: { auto_save_interval: 30 } });
+    const band = await connect(owner, session.id);
+    let rev = (await band.next("welcome")).doc.rev;
+    const type = async (op: unknown[]) => {
+      band.send({ type: "op", seq: rev + 1, rev, op });
+      rev = (await band.next("ack")).rev;
+    };
+    const save = (ms: number) =>
+      runInDurableObject(stubOf(session.id), async (room) => {
+        (room as SessionRoom).clock = () => Date.now() + ms;
+        await (room as SessionRoom).alarm();
+      });
+    await type([lineStart(SHEET, 3), "Oh "]);
+    await api("PUT", `/songs/${song.id}`, {
+      user: owner,
+      body: { content: SHEET.replace("[F]Let it be", "[F]Let it be (x2)").replace("[C]When", "[Am]When") },
+    });
+    await save(31_000);
+    // The merge comes to the session as an op by the song.
+    const fromSong = await band.next("op");
+    expect(fromSong.user_id).toBe("chordme:song");
+    rev = fromSong.rev;
+    const live = (await connect(owner, session.id).then((socket) => socket.next("welcome"))).doc.content as string;
+    expect(live).toBe(await songText(owner, song.id));
+    expect(live).toContain(CONFLICT_OURS);
+    // The band keeps editing the line in conflict, then resolves it in the sheet; the song never nests conflicts.
+    await type([lineStart(live, live.split("\n").indexOf("Oh [F]Let it be")), "Yes "]);
+    await save(62_000);
+    const afterSecondSave = await songText(owner, song.id);
+    expect(afterSecondSave.split(CONFLICT_OURS)).toHaveLength(2);
+    expect(afterSecondSave).toContain("Yes Oh [F]Let it be");
+    expect(afterSecondSave).toContain("[Am]When I find myself");
+  });
+
+  it("a write-back that reached the song without the session learning it is not merged again", async () => {
+    const owner = await newUser("owner");
+    const song = await createSong(owner, SHEET);
+    const session = await createSession(owner, { song_id: song.id, settings: { auto_save_interval: 30 } });
+    await edit(owner, session.id, [lineStart(SHEET, 3), "Oh "]);
+    await api("PUT", `/songs/${song.id}`, {
+      user: owner,
+      body: { content: SHEET.replace("[F]Let it be", "[F]Let it be (x2)") },
+    });
+    // The write lands in D1, but its answer is lost (as when the object restarts while waiting).
+    await runInDurableObject(stubOf(session.id), async (room) => {
+      const { writeBackSession } = await import("../src/db/song-writes");
+      (room as SessionRoom).songWriter = async (d1, input) => {
+        await writeBackSession(d1, input);
+        throw new Error("the connection to D1 was lost");
+      };
+      (room as SessionRoom).clock = () => Date.now() + 31_000;
+      await (room as SessionRoom).alarm();
+    });
+    const once = await songText(owner, song.id);
+    expect(once.split(CONFLICT_OURS)).toHaveLength(2);
+    // More edits on the same line, then the retry.
+    await edit(owner, session.id, [lineStart(SHEET, 3), "Yes "]);
+    await runInDurableObject(stubOf(session.id), async (room) => {
+      const { writeBackSession } = await import("../src/db/song-writes");
+      (room as SessionRoom).songWriter = writeBackSession;
+      (room as SessionRoom).clock = () => Date.now() + 10 * 60_000;
+      await (room as SessionRoom).alarm();
+    });
+    const after = await songText(owner, song.id);
+    expect(after.split(CONFLICT_OURS)).toHaveLength(2);
+    expect(after).toContain("Yes");
+  });
+
   it("a refused write-back is decided again when the owner's edit right is back", async () => {
     const songOwner = await newUser("songwriter");
     const leader = await newUser("leader");

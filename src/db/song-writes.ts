@@ -18,8 +18,11 @@ export interface SessionWriteBack {
   sessionName: string;
   /** The session's owner: the write-back is done on their behalf and needs their edit right on the song now. */
   ownerId: string;
-  /** The song text the session's changes are relative to: the text it started from, or that it last wrote back. */
-  base: string;
+  /**
+   * The song text the session's changes are relative to: the text it started from, or what the song held after
+   * its last write-back. Null when it is not known (a session from before it was kept): the song as it is then.
+   */
+  base: string | null;
   /** The session's text now. */
   text: string;
   /** The session's revision of `text`: a write-back delivered again with the same revision is recognised. */
@@ -34,6 +37,32 @@ export type WriteBackOutcome =
 
 export const NO_EDIT_RIGHT = "the session's owner may not edit this song now";
 export const MERGED_TOO_LONG = `merged with the song's changes it would be longer than ${MAX_DOCUMENT_CHARS.toLocaleString("en-US")} characters`;
+
+/**
+ * The song's text now when the session's write-back of revision `rev` reached it (an applied version carries that
+ * revision); null when it did not.
+ */
+export async function writeBackLanded(
+  d1: D1Database,
+  songId: number,
+  sessionId: string,
+  rev: number,
+): Promise<{ content: string } | null> {
+  const row = await database(d1)
+    .select({ content: songs.content })
+    .from(songVersions)
+    .innerJoin(songs, eq(songs.id, songVersions.song_id))
+    .where(
+      and(
+        eq(songVersions.song_id, songId),
+        eq(songVersions.session_id, sessionId),
+        eq(songVersions.session_rev, rev),
+        eq(songVersions.applied, true),
+      ),
+    )
+    .get();
+  return row ?? null;
+}
 
 /**
  * Writes the session's text into the song as it is now: as is when the song has not changed since `base`, else
@@ -95,8 +124,8 @@ export async function writeBackSession(d1: D1Database, input: SessionWriteBack):
     const editable = await db.select({ editable: mayEdit }).from(songs).where(eq(songs.id, song.id)).get();
     if (!editable?.editable) return refuse(theirs, NO_EDIT_RIGHT, not(mayEdit));
 
-    const unchangedSince = theirs === input.base;
-    const merged = unchangedSince ? { text: input.text, conflicts: 0 } : mergeTexts(input.base, theirs, input.text);
+    const unchangedSince = input.base === null || theirs === input.base;
+    const merged = unchangedSince ? { text: input.text, conflicts: 0 } : mergeTexts(input.base!, theirs, input.text);
     if (merged.text === theirs) return null;
     if (codePointLength(merged.text) > MAX_DOCUMENT_CHARS) return refuse(theirs, MERGED_TOO_LONG);
     decision.conflicts = merged.conflicts;

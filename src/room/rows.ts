@@ -73,8 +73,14 @@ export interface DocumentRow {
   content: string;
   saved_rev: number;
   saved_at: string | null;
-  /** The song text the session's changes are relative to: where it started, or what it last wrote back. */
+  /**
+   * The song text the session's changes are relative to: where it started, or what the song held after its last
+   * write-back (null for a session from before it was kept: see Sequencer.textAt).
+   */
   base_content: string | null;
+  /** The revision and text of a write-back on its way to D1, until the session learns its outcome. */
+  writing_rev: number | null;
+  writing_text: string | null;
 }
 
 /** A recording's row: its manifest (the session id is the object's own) and what the object needs to write it. */

@@ -142,11 +142,14 @@ export const ROOM_MIGRATIONS: string[] = [
   `,
   // The op log keeps a window: log_floor is the revision after which every op is still there. What a resend check
   // and the edit counts need from trimmed ops stays in client_seqs and edit_counts. base_content: the song text
-  // the session's changes are relative to (for a session from before it was kept: its last checkpoint).
+  // the session's changes are relative to (known here only when the last save was at the checkpoint; otherwise it
+  // is rebuilt from the log, see Sequencer.textAt). writing_*: a write-back on its way to D1.
   `
   ALTER TABLE document ADD COLUMN log_floor INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE document ADD COLUMN base_content TEXT;
-  UPDATE document SET base_content = content;
+  UPDATE document SET base_content = content WHERE saved_rev = rev;
+  ALTER TABLE document ADD COLUMN writing_rev INTEGER;
+  ALTER TABLE document ADD COLUMN writing_text TEXT;
   CREATE TABLE client_seqs (
     user_id TEXT NOT NULL,
     client_id TEXT NOT NULL,

@@ -122,6 +122,26 @@ export class Sequencer {
     return this.live;
   }
 
+  /**
+   * The text at revision `rev`, rebuilt from the checkpoint and the log; null when the checkpoint is past it (the
+   * log only goes forward from a checkpoint).
+   */
+  textAt(rev: number): string | null {
+    const checkpoint = this.sql
+      .exec<{ rev: number; content: string }>("SELECT rev, content FROM document WHERE id = 1")
+      .one();
+    if (rev < checkpoint.rev || rev > this.document().rev) return null;
+    let content = checkpoint.content;
+    for (const row of this.sql.exec<{ op: string }>(
+      "SELECT op FROM ops WHERE rev > ? AND rev <= ? ORDER BY rev",
+      checkpoint.rev,
+      rev,
+    )) {
+      content = applyOp(content, JSON.parse(row.op) as TextOp);
+    }
+    return content;
+  }
+
   /** The revision after which every op is still in the log. */
   logFloor(): number {
     return this.sql.exec<{ log_floor: number }>("SELECT log_floor FROM document WHERE id = 1").one().log_floor;

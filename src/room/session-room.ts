@@ -5,7 +5,7 @@
  * the outbox, which the alarm retries until D1 has them.
  */
 import { DurableObject } from "cloudflare:workers";
-import { writeBackSession } from "../db/song-writes";
+import { writeBackLanded, writeBackSession } from "../db/song-writes";
 import { displayName } from "../db/users";
 import { type Health, healthOf } from "../domain/health";
 import { decideJoin, invitationStands, inviteRefusal } from "../domain/membership";
@@ -40,6 +40,7 @@ import {
 import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate, SessionView } from "../domain/schemas";
 import { archiveDeadline, idleDeadline, mergeSettings, type SessionSettings } from "../domain/settings";
 import type { SessionConfig } from "../domain/templates";
+import { diffOp } from "../domain/text-diff";
 import type { Actor, Bindings } from "../env";
 import { ACTIVITIES_KEPT, activityChunkKey, pageWithHistory } from "./activity-history";
 import { archiveKey, type SessionArchive } from "./archive";
@@ -117,6 +118,12 @@ const WELCOME_COMMENT_BYTES = 64 * 1024;
 /** Comments a session keeps, and comments one person may post in a minute. */
 const MAX_COMMENTS_PER_SESSION = 2_000;
 const MAX_COMMENTS_PER_USER_PER_MINUTE = 10;
+/**
+ * Who an op taking the song's own changes into the live text is by: no user can be this client, since client ids
+ * have no colon.
+ */
+const SONG_AUTHOR = "chordme:song";
+const SONG_CLIENT = "song:merge";
 /** Recordings a session may make (each keeps the text it started from). */
 const MAX_RECORDINGS = 50;
 /** A recording stops by itself after this long. */
@@ -1791,7 +1798,9 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   private documentRow(): DocumentRow {
     return this.sql
-      .exec("SELECT rev, content, saved_rev, saved_at, base_content FROM document WHERE id = 1")
+      .exec(
+        "SELECT rev, content, saved_rev, saved_at, base_content, writing_rev, writing_text FROM document WHERE id = 1",
+      )
       .one() as unknown as DocumentRow;
   }
 
@@ -2159,22 +2168,43 @@ export class SessionRoom extends DurableObject<Bindings> {
    */
   private async writeBackSong(session: SessionRow): Promise<void> {
     const row = this.documentRow();
-    const document = this.document();
-    const { rev, content } = document;
+    let base = row.base_content ?? this.sequencer.textAt(row.saved_rev);
+    // A write-back that reached D1 without the session learning it (a restart in between) is taken as applied,
+    // as it would have been, so the same changes are never merged twice.
+    if (row.writing_rev !== null && row.writing_text !== null) {
+      const landed = await writeBackLanded(this.env.DB, session.song_id, session.id, row.writing_rev);
+      if (landed) base = this.takeInSongText(row.writing_text, row.writing_rev, landed.content);
+    }
+    const { rev, content } = this.document();
+    this.sql.exec("UPDATE document SET writing_rev = ?, writing_text = ? WHERE id = 1", rev, content);
     const outcome = await this.songWriter(this.env.DB, {
       songId: session.song_id,
       sessionId: session.id,
       sessionName: session.name,
       ownerId: session.owner_id,
-      base: row.base_content ?? row.content,
+      base,
       text: content,
       rev,
     });
+    // What the song has now is the base of the next write-back; merged with changes made elsewhere, it is also
+    // brought into the live text, so the band sees (and can fix) what the song holds, and the next merge does not
+    // stack a conflict on one it already wrote.
+    const nextBase =
+      outcome.outcome === "applied"
+        ? this.takeInSongText(content, rev, outcome.content)
+        : outcome.outcome === "unchanged"
+          ? content
+          : base;
     this.transaction(() => {
       // What the write covered: the text as it was when it started, whatever came in meanwhile.
-      this.sql.exec("UPDATE document SET saved_rev = ?, saved_at = ? WHERE id = 1", rev, this.now());
+      this.sql.exec(
+        `UPDATE document SET saved_rev = ?, saved_at = ?, base_content = ?, writing_rev = NULL, writing_text = NULL
+         WHERE id = 1`,
+        rev,
+        this.now(),
+        nextBase,
+      );
       if (outcome.outcome === "applied") {
-        this.sql.exec("UPDATE document SET base_content = ? WHERE id = 1", content);
         this.logSavedEdits(row.saved_rev, rev, outcome.version, outcome.conflicts);
       } else if (outcome.outcome === "refused") {
         this.log(
@@ -2188,6 +2218,35 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.log("song_save_refused", null, "The song no longer exists; the session's text stays here", { rev }, true);
       }
     });
+  }
+
+  /**
+   * Applies to the live text what the song holds beyond the session's text at `rev` (edits made elsewhere, merge
+   * conflicts kept for people to fix), as an op of the song's own, rebased over what came in since. Answers the
+   * base of the next write-back: the song's text, or the session's when the op could not be applied.
+   */
+  private takeInSongText(sessionText: string, rev: number, songText: string): string {
+    if (songText === sessionText) return songText;
+    try {
+      const result = this.sequencer.submit(
+        {
+          userId: SONG_AUTHOR,
+          clientId: SONG_CLIENT,
+          seq: this.sequencer.lastSeq(SONG_AUTHOR, SONG_CLIENT) + 1,
+          baseRev: rev,
+          op: diffOp(sessionText, songText),
+        },
+        () => this.recordingLogFloor(),
+      );
+      if (result.kind === "applied") {
+        this.broadcast({ type: "op", rev: result.rev, op: result.op, user_id: SONG_AUTHOR });
+      }
+      return songText;
+    } catch (error) {
+      if (!(error instanceof RoomFailure)) throw error;
+      console.warn("the song's text could not be taken into the session", error.error);
+      return sessionText;
+    }
   }
 
   /** The activity entry for edits that reached the song: how many, by whom, and any conflicts kept for people to fix. */
