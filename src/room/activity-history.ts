@@ -1,7 +1,8 @@
 /**
  * The activity log beyond what a session keeps in its own storage: the latest entries stay in the object (and in its
- * archive); every entry is also in R2 as gzip NDJSON chunks (`activityChunkKey`), and pages older than what the
- * object keeps are read from there. One place for the key, the page rules and the privacy rule.
+ * archive); every entry is also in R2 as gzip NDJSON chunks (`activityChunkKey`), whose ranges the object keeps in
+ * `activity_chunks`, and pages older than what the object keeps are read from there. One place for the key, the
+ * page rules and the privacy rule.
  */
 import type { Activity, ActivityQuery } from "../domain/schemas";
 import { gunzip, padKey, parseNdjson } from "./compression";
@@ -9,7 +10,13 @@ import { gunzip, padKey, parseNdjson } from "./compression";
 /** Activity entries a session keeps in its own storage once they are in R2. */
 export const ACTIVITIES_KEPT = 1_000;
 /** Chunks one page may read from R2 before it answers with what it found and a cursor to go on from. */
-const MAX_CHUNKS_PER_PAGE = 20;
+export const MAX_CHUNKS_PER_PAGE = 20;
+
+/** A chunk of the log in R2: its first entry's id and its key. */
+export interface ActivityChunk {
+  first_id: number;
+  key: string;
+}
 
 export function activityChunkKey(sessionId: string, firstId: number, lastId: number): string {
   return `${activityPrefix(sessionId)}${padKey(firstId)}-${padKey(lastId)}.ndjson.gz`;
@@ -17,6 +24,14 @@ export function activityChunkKey(sessionId: string, firstId: number, lastId: num
 
 function activityPrefix(sessionId: string): string {
   return `sessions/${sessionId}/activity/`;
+}
+
+/** The chunks that start before `beforeId`, newest first, as many as one page may read (and one to tell more). */
+export function chunksBefore(chunks: readonly ActivityChunk[], beforeId: number): ActivityChunk[] {
+  return chunks
+    .filter((chunk) => chunk.first_id < beforeId)
+    .sort((a, b) => b.first_id - a.first_id)
+    .slice(0, MAX_CHUNKS_PER_PAGE + 1);
 }
 
 export interface ActivityPage {
@@ -35,20 +50,19 @@ export function visibleActivity(entry: Activity, query: ActivityQuery, seesPriva
 
 /**
  * Completes a page from R2 with entries older than `beforeId` (the oldest the object still keeps, or the cursor),
- * newest first. `kept` is what the object's own storage gave for this page, already filtered.
+ * newest first. `kept` is what the object's own storage gave for this page, already filtered; `chunks` are the
+ * chunks that start before `beforeId`, newest first, at most MAX_CHUNKS_PER_PAGE + 1 of them.
  */
 export async function pageWithHistory(
   bucket: R2Bucket,
-  sessionId: string,
   query: ActivityQuery,
   seesPrivate: boolean,
   kept: Activity[],
   beforeId: number,
+  chunks: readonly ActivityChunk[],
 ): Promise<ActivityPage> {
   const found = [...kept];
-  const chunks = (await chunkRanges(bucket, sessionId))
-    .filter((chunk) => chunk.first < beforeId)
-    .sort((a, b) => b.first - a.first);
+  const seen = new Set(kept.map((entry) => entry.id));
   let read = 0;
   let scannedDownTo: number | null = null;
   for (const chunk of chunks) {
@@ -62,28 +76,16 @@ export async function pageWithHistory(
     if (!object) continue;
     const entries = parseNdjson<Activity>(await gunzip(object.body)).filter((entry) => entry.id < beforeId);
     for (const entry of entries.sort((a, b) => b.id - a.id)) {
-      const visible = visibleActivity(entry, query, seesPrivate);
-      if (visible) found.push(visible);
+      const visible = seen.has(entry.id) ? null : visibleActivity(entry, query, seesPrivate);
+      if (!visible) continue;
+      seen.add(entry.id);
+      found.push(visible);
     }
-    scannedDownTo = chunk.first;
+    scannedDownTo = chunk.first_id;
   }
   const page = found.slice(0, query.limit);
   return {
     activities: page,
     next_cursor: found.length > query.limit ? String(page[page.length - 1]!.id) : null,
   };
-}
-
-async function chunkRanges(bucket: R2Bucket, sessionId: string): Promise<{ key: string; first: number }[]> {
-  const ranges: { key: string; first: number }[] = [];
-  let cursor: string | undefined;
-  do {
-    const listing = await bucket.list({ prefix: activityPrefix(sessionId), cursor });
-    for (const object of listing.objects) {
-      const first = Number(object.key.slice(activityPrefix(sessionId).length).split("-")[0]);
-      if (Number.isSafeInteger(first)) ranges.push({ key: object.key, first });
-    }
-    cursor = listing.truncated ? listing.cursor : undefined;
-  } while (cursor);
-  return ranges;
 }

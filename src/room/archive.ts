@@ -6,7 +6,13 @@ import { authorize } from "../domain/permissions";
 import type { RecordingManifest, RecordingPlayback } from "../domain/recording";
 import type { ActivityQuery, Participant, SessionView } from "../domain/schemas";
 import type { Actor, Bindings } from "../env";
-import { type ActivityPage, pageWithHistory, visibleActivity } from "./activity-history";
+import {
+  type ActivityChunk,
+  type ActivityPage,
+  chunksBefore,
+  pageWithHistory,
+  visibleActivity,
+} from "./activity-history";
 import { gunzip } from "./compression";
 import { failure, type RoomResult, success } from "./result";
 import type { ActivityRow, ParticipantRow, SessionRow } from "./rows";
@@ -21,6 +27,8 @@ export interface SessionArchive {
   activities: ActivityRow[];
   /** The entries up to this id left the session's storage for R2 only (0 or absent: none did). */
   activities_trimmed_through?: number;
+  /** Where those entries are: the log's chunks in R2. */
+  activity_chunks?: ActivityChunk[];
   ops: { rev: number; client_id: string; seq: number; user_id: string; op: string; created_at: string }[];
   comments: { id: number; user_id: string; text: string; anchor: string | null; rev: number; created_at: string }[];
   document: { rev: number; content: string };
@@ -83,7 +91,8 @@ export class ArchivedSession {
       return success({ activities: page, next_cursor: kept.length > query.limit ? String(page.at(-1)!.id) : null });
     }
     const beforeId = Math.min(before, trimmedThrough + 1);
-    return success(await pageWithHistory(this.bucket, this.archive.session.id, query, seesPrivate, kept, beforeId));
+    const chunks = chunksBefore(this.archive.activity_chunks ?? [], beforeId);
+    return success(await pageWithHistory(this.bucket, query, seesPrivate, kept, beforeId, chunks));
   }
 
   listRecordings(actor: Actor): RoomResult<{ recordings: RecordingManifest[] }> {

@@ -135,15 +135,16 @@ export const ROOM_MIGRATIONS: string[] = [
   UPDATE recordings SET ops_flushed_rev = COALESCE((SELECT MAX(rev) FROM ops), (SELECT rev FROM document WHERE id = 1), 0);
   UPDATE recordings SET stop_rev = ops_flushed_rev WHERE status = 'stopped';
   `,
-  // A resend is looked for among the ops after its base revision (a range of the primary key), so the log needs
-  // no second index, which cost a write per op.
+  // The (client_id, seq) index cost a write per op; a resend is rare and is looked for in memory or by a scan of
+  // the kept window instead (see sequencer.ts).
   `
   DROP INDEX ops_client_seq;
   `,
   // The op log keeps a window: log_floor is the revision after which every op is still there. What a resend check
   // and the edit counts need from trimmed ops stays in client_seqs and edit_counts. base_content: the song text
   // the session's changes are relative to (known here only when the last save was at the checkpoint; otherwise it
-  // is rebuilt from the log, see Sequencer.textAt). writing_*: a write-back on its way to D1.
+  // is rebuilt from the log, see Sequencer.textAt). writing_*: a write-back on its way to D1. activity_chunks: where
+  // the activity log's entries are in R2, for the pages older than what the session keeps.
   `
   ALTER TABLE document ADD COLUMN log_floor INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE document ADD COLUMN base_content TEXT;
@@ -158,6 +159,7 @@ export const ROOM_MIGRATIONS: string[] = [
     PRIMARY KEY (user_id, client_id)
   ) WITHOUT ROWID;
   CREATE TABLE edit_counts (user_id TEXT PRIMARY KEY, edits INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE activity_chunks (first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, key TEXT NOT NULL);
   `,
 ];
 

@@ -42,7 +42,13 @@ import { archiveDeadline, idleDeadline, mergeSettings, type SessionSettings } fr
 import type { SessionConfig } from "../domain/templates";
 import { diffOp } from "../domain/text-diff";
 import type { Actor, Bindings } from "../env";
-import { ACTIVITIES_KEPT, activityChunkKey, pageWithHistory } from "./activity-history";
+import {
+  ACTIVITIES_KEPT,
+  type ActivityChunk,
+  activityChunkKey,
+  MAX_CHUNKS_PER_PAGE,
+  pageWithHistory,
+} from "./activity-history";
 import { archiveKey, type SessionArchive } from "./archive";
 import { gzip, gzipNdjson } from "./compression";
 import { parseClientMessage } from "./messages";
@@ -706,7 +712,7 @@ export class SessionRoom extends DurableObject<Bindings> {
     query: ActivityQuery,
   ): Promise<RoomResult<{ activities: Activity[]; next_cursor: string | null }>> {
     return this.run(async () => {
-      const session = this.requirePermission(actor, "read");
+      this.requirePermission(actor, "read");
       const seesPrivate = this.seesPrivate(actor.userId);
       const before = query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER;
       const rows = this.sql
@@ -728,7 +734,14 @@ export class SessionRoom extends DurableObject<Bindings> {
       }
       // The rest of the page is older than what the session keeps: it is read from the log's chunks in R2.
       const beforeId = Math.min(before, trimmedThrough + 1);
-      return pageWithHistory(this.env.BUCKET, session.id, query, seesPrivate, kept, beforeId);
+      const chunks = this.sql
+        .exec<{ first_id: number; key: string }>(
+          "SELECT first_id, key FROM activity_chunks WHERE first_id < ? ORDER BY first_id DESC LIMIT ?",
+          beforeId,
+          MAX_CHUNKS_PER_PAGE + 1,
+        )
+        .toArray();
+      return pageWithHistory(this.env.BUCKET, query, seesPrivate, kept, beforeId, chunks);
     });
   }
 
@@ -1688,6 +1701,7 @@ export class SessionRoom extends DurableObject<Bindings> {
       participants: this.withContributions(this.participants()),
       activities: rows<ActivityRow>("SELECT * FROM activities ORDER BY id"),
       activities_trimmed_through: Number(this.metaValue("activity_trimmed_id") ?? "0"),
+      activity_chunks: rows<ActivityChunk>("SELECT first_id, key FROM activity_chunks ORDER BY first_id"),
       ops: rows<SessionArchive["ops"][number]>(
         "SELECT rev, client_id, seq, user_id, op, created_at FROM ops ORDER BY rev",
       ),
@@ -2128,10 +2142,18 @@ export class SessionRoom extends DurableObject<Bindings> {
       const session = this.sessionOrNull();
       if (!session) return;
       const body = await gzipNdjson(rows.map((row) => activityView(row, true)));
-      await this.env.BUCKET.put(activityChunkKey(session.id, first.id, last.id), body, {
+      const key = activityChunkKey(session.id, first.id, last.id);
+      await this.env.BUCKET.put(key, body, {
         httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
       });
       this.transaction(() => {
+        // A chunk written again from the same entry (its bookkeeping was lost) replaces the earlier one.
+        this.sql.exec(
+          "INSERT OR REPLACE INTO activity_chunks (first_id, last_id, key) VALUES (?, ?, ?)",
+          first.id,
+          last.id,
+          key,
+        );
         this.setMeta("activity_flushed_id", String(last.id));
         // Entries in R2 leave the session's storage once ACTIVITIES_KEPT newer ones stand after them.
         const newest = this.sql.exec<{ id: number }>("SELECT max(id) AS id FROM activities").one().id;
