@@ -255,6 +255,24 @@ describe("privacy and membership (8–12)", () => {
     void owner;
   });
 
+  it("sharing a song by email answers the same whether or not the address is registered (8)", async () => {
+    const owner = await api.user("owner");
+    const registered = await api.user("registered");
+    await api.call("GET", "/songs", { user: registered });
+    const song = await api.song(owner);
+    const share = (email: string) =>
+      api.call("POST", `/songs/${song.id}/share`, { user: owner, body: { email, permission: "read" } });
+    const known = await share(registered.email);
+    const unknown = await share("nobody-at-all@example.test");
+    expect(known.body.data).toEqual({ song_id: song.id, user_id: null, email: registered.email, permission: "read" });
+    expect(unknown.body.data).toEqual({
+      song_id: song.id,
+      user_id: null,
+      email: "nobody-at-all@example.test",
+      permission: "read",
+    });
+  });
+
   it("a role change reaches its subject and the owner only (9)", async () => {
     const { owner, editor, session } = await band();
     const viewer = await api.user("viewer");
