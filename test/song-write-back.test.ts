@@ -59,6 +59,7 @@ describe("writeBackSession", () => {
       version: 2,
       content: text,
       conflicts: 0,
+      wrote_batch: true,
     });
     expect(await song(owner, created.id)).toMatchObject({ content: text, version: 2 });
     const [latest] = await versionList(owner, created.id);
@@ -86,7 +87,7 @@ describe("writeBackSession", () => {
       "[F]Let it be",
       "[F]Let it [C]be",
     );
-    expect(outcome).toEqual({ outcome: "applied", version: 3, content: both, conflicts: 0 });
+    expect(outcome).toEqual({ outcome: "applied", version: 3, content: both, conflicts: 0, wrote_batch: true });
     expect((await song(owner, created.id)).content).toBe(both);
     expect((await versionList(owner, created.id))[0]).toMatchObject({
       kind: "merged",
@@ -131,7 +132,7 @@ describe("writeBackSession", () => {
       "[G]in times of trouble\n",
       `${[CONFLICT_OURS, "[G]in times of [Am]trouble", CONFLICT_THEIRS, "[Em]in times of trouble", CONFLICT_END].join("\n")}\n`,
     );
-    expect(outcome).toEqual({ outcome: "applied", version: 3, content: merged, conflicts: 1 });
+    expect(outcome).toEqual({ outcome: "applied", version: 3, content: merged, conflicts: 1, wrote_batch: true });
     expect((await song(owner, created.id)).content).toBe(merged);
     expect((await versionList(owner, created.id))[0].summary).toBe(
       "+4 −0 lines from session “Friday rehearsal”, merged with changes made meanwhile; 1 conflict kept for you to resolve",
@@ -154,6 +155,7 @@ describe("writeBackSession", () => {
       outcome: "refused",
       version: 3,
       reason: NO_EDIT_RIGHT,
+      wrote_batch: true,
     });
     expect(await song(owner, created.id)).toMatchObject({
       content: before.content,
@@ -225,6 +227,7 @@ describe("writeBackSession", () => {
       outcome: "refused",
       version: 3,
       reason: MERGED_TOO_LONG,
+      wrote_batch: true,
     });
     expect((await song(owner, created.id)).content).toBe(theirs);
   });
@@ -236,7 +239,10 @@ describe("writeBackSession", () => {
     const text = SHEET.replace("{chorus}", "{chorus: twice}");
     const first = await writeBack(created, owner, SHEET, text);
     expect(first).toMatchObject({ outcome: "applied", version: 3 });
-    expect(await writeBack(created, owner, SHEET, text)).toEqual(first);
+    // The same answer, and this time nothing was written.
+    const { wrote_batch: wrote, ...answer } = first as typeof first & { wrote_batch?: true };
+    expect(wrote).toBe(true);
+    expect(await writeBack(created, owner, SHEET, text)).toEqual(answer);
     expect(await versionList(owner, created.id)).toHaveLength(3);
   });
 

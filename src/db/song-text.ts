@@ -49,25 +49,32 @@ const ATTEMPTS = 8;
 /**
  * Reads the song, asks `decide` what to write on top of it (null: nothing), and writes it as version
  * `song.version + 1` with the song's row, atomically; retried from the read when another writer got there first.
+ * `alsoWrite` goes in the same batch when a version is written (only then).
  */
 export async function writeSongText(
   db: Database,
   songId: number,
   decide: (song: SongRecord) => NewVersion | null | Promise<NewVersion | null>,
+  alsoWrite: readonly D1PreparedStatement[] = [],
 ): Promise<SongTextWrite> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const song = await db.select().from(songs).where(eq(songs.id, songId)).get();
     if (!song) return { outcome: "missing" };
     const next = await decide(song);
     if (!next) return { outcome: "unchanged", song };
-    const written = await tryWrite(db, song, next);
+    const written = await tryWrite(db, song, next, alsoWrite);
     if (written) return { outcome: "written", song: written, version: written.version };
   }
   return { outcome: "busy" };
 }
 
 /** One attempt: the song's row moves from the version read to the next one, and that version is inserted. */
-async function tryWrite(db: Database, song: SongRecord, next: NewVersion): Promise<SongRecord | null> {
+async function tryWrite(
+  db: Database,
+  song: SongRecord,
+  next: NewVersion,
+  alsoWrite: readonly D1PreparedStatement[],
+): Promise<SongRecord | null> {
   const number = song.version + 1;
   const applied = next.applied ?? true;
   const now = new Date().toISOString();
@@ -107,7 +114,7 @@ async function tryWrite(db: Database, song: SongRecord, next: NewVersion): Promi
     );
   const statements = [d1.prepare(moveSong.sql).bind(...moveSong.params), insertVersion];
   if (!applied && next.session_id) statements.push(dropEarlierRefusals(d1, song.id, next.session_id, number));
-  statements.push(thinSessionWriteBacks(d1, song.id, number), dropOldVersions(d1, song.id, number));
+  statements.push(thinSessionWriteBacks(d1, song.id, number), dropOldVersions(d1, song.id, number), ...alsoWrite);
   try {
     const [moved] = await d1.batch<SongRecord>(statements);
     return moved?.results[0] ?? null;

@@ -29,11 +29,13 @@ export interface SessionWriteBack {
   rev: number;
 }
 
-export type WriteBackOutcome =
+/** What a write-back did; `wrote_batch` says whether the statements given to ride along were written with it. */
+export type WriteBackOutcome = (
   | { outcome: "unchanged" } // text === base: nothing written, no version
   | { outcome: "applied"; version: number; content: string; conflicts: number } // merged into the song as it is now
   | { outcome: "refused"; version: number; reason: string } // the owner may not edit the song now: the text is kept as a version that is not applied
-  | { outcome: "missing" }; // the song no longer exists
+  | { outcome: "missing" } // the song no longer exists
+) & { wrote_batch?: true };
 
 export const NO_EDIT_RIGHT = "the session's owner may not edit this song now";
 export const MERGED_TOO_LONG = `merged with the song's changes it would be longer than ${MAX_DOCUMENT_CHARS.toLocaleString("en-US")} characters`;
@@ -71,7 +73,11 @@ export async function writeBackLanded(
  * After "applied" the session's next `base` is the `text` it sent; after "refused" it stays what it was.
  * Throws when other writers kept winning, so the outbox tries again later.
  */
-export async function writeBackSession(d1: D1Database, input: SessionWriteBack): Promise<WriteBackOutcome> {
+export async function writeBackSession(
+  d1: D1Database,
+  input: SessionWriteBack,
+  alsoWrite: readonly D1PreparedStatement[] = [],
+): Promise<WriteBackOutcome> {
   if (input.text === input.base) return { outcome: "unchanged" };
   const db = database(d1);
   // Delivered before (the session did not learn the outcome): answer it again instead of merging twice.
@@ -116,31 +122,36 @@ export async function writeBackSession(d1: D1Database, input: SessionWriteBack):
     };
   };
 
-  const write = await writeSongText(db, input.songId, async (song) => {
-    decision.refusal = null;
-    decision.conflicts = 0;
-    const theirs = song.content;
-    // Checked again in the write itself, so a share lowered in between is not missed.
-    const editable = await db.select({ editable: mayEdit }).from(songs).where(eq(songs.id, song.id)).get();
-    if (!editable?.editable) return refuse(theirs, NO_EDIT_RIGHT, not(mayEdit));
+  const write = await writeSongText(
+    db,
+    input.songId,
+    async (song) => {
+      decision.refusal = null;
+      decision.conflicts = 0;
+      const theirs = song.content;
+      // Checked again in the write itself, so a share lowered in between is not missed.
+      const editable = await db.select({ editable: mayEdit }).from(songs).where(eq(songs.id, song.id)).get();
+      if (!editable?.editable) return refuse(theirs, NO_EDIT_RIGHT, not(mayEdit));
 
-    const unchangedSince = input.base === null || theirs === input.base;
-    const merged = unchangedSince ? { text: input.text, conflicts: 0 } : mergeTexts(input.base!, theirs, input.text);
-    if (merged.text === theirs) return null;
-    if (codePointLength(merged.text) > MAX_DOCUMENT_CHARS) return refuse(theirs, MERGED_TOO_LONG);
-    decision.conflicts = merged.conflicts;
-    const change = { before: theirs, after: merged.text, sessionName: input.sessionName };
-    return {
-      content: merged.text,
-      kind: unchangedSince ? "session" : "merged",
-      session_id: input.sessionId,
-      session_rev: input.rev,
-      summary: unchangedSince
-        ? summarize({ kind: "session", ...change })
-        : summarize({ kind: "merged", ...change, conflicts: merged.conflicts }),
-      onlyIf: mayEdit,
-    };
-  });
+      const unchangedSince = input.base === null || theirs === input.base;
+      const merged = unchangedSince ? { text: input.text, conflicts: 0 } : mergeTexts(input.base!, theirs, input.text);
+      if (merged.text === theirs) return null;
+      if (codePointLength(merged.text) > MAX_DOCUMENT_CHARS) return refuse(theirs, MERGED_TOO_LONG);
+      decision.conflicts = merged.conflicts;
+      const change = { before: theirs, after: merged.text, sessionName: input.sessionName };
+      return {
+        content: merged.text,
+        kind: unchangedSince ? "session" : "merged",
+        session_id: input.sessionId,
+        session_rev: input.rev,
+        summary: unchangedSince
+          ? summarize({ kind: "session", ...change })
+          : summarize({ kind: "merged", ...change, conflicts: merged.conflicts }),
+        onlyIf: mayEdit,
+      };
+    },
+    alsoWrite,
+  );
 
   switch (write.outcome) {
     case "missing":
@@ -150,7 +161,15 @@ export async function writeBackSession(d1: D1Database, input: SessionWriteBack):
     case "unchanged":
       return { outcome: "applied", version: write.song.version, content: write.song.content, conflicts: 0 };
     case "written":
-      if (decision.refusal !== null) return { outcome: "refused", version: write.version, reason: decision.refusal };
-      return { outcome: "applied", version: write.version, content: write.song.content, conflicts: decision.conflicts };
+      if (decision.refusal !== null) {
+        return { outcome: "refused", version: write.version, reason: decision.refusal, wrote_batch: true };
+      }
+      return {
+        outcome: "applied",
+        version: write.version,
+        content: write.song.content,
+        conflicts: decision.conflicts,
+        wrote_batch: true,
+      };
   }
 }

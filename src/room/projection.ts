@@ -28,6 +28,14 @@ export interface ProjectionSnapshot {
 export type ProjectionWriter = (db: D1Database, snapshot: ProjectionSnapshot) => Promise<void>;
 
 export const writeProjection: ProjectionWriter = async (d1, snapshot) => {
+  await d1.batch(projectionStatements(d1, snapshot));
+};
+
+/**
+ * The statements that write a snapshot, for a batch of their own or to ride along with another write (the song's
+ * write-back), so a save costs D1 one batch.
+ */
+export function projectionStatements(d1: D1Database, snapshot: ProjectionSnapshot): D1PreparedStatement[] {
   const db = database(d1);
   const { session } = snapshot;
   // The projection carries exactly the D1 row; every column but the key is replaced on conflict.
@@ -45,7 +53,7 @@ export const writeProjection: ProjectionWriter = async (d1, snapshot) => {
       ),
       setWhere: sql`excluded.version >= ${sessions.version}`,
     });
-  const statements: Parameters<typeof db.batch>[0][number][] = [];
+  const statements: { toSQL(): { sql: string; params: unknown[] } }[] = [upsertSession];
   if (snapshot.members) {
     statements.push(db.delete(sessionParticipants).where(eq(sessionParticipants.session_id, session.id)));
     for (const participant of snapshot.members.participants) {
@@ -75,5 +83,8 @@ export const writeProjection: ProjectionWriter = async (d1, snapshot) => {
       );
     }
   }
-  await db.batch([upsertSession, ...statements]);
-};
+  return statements.map((statement) => {
+    const query = statement.toSQL();
+    return d1.prepare(query.sql).bind(...query.params);
+  });
+}

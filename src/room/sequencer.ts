@@ -73,6 +73,8 @@ export class Sequencer {
   private latestSeqs: Map<string, number> | null = null;
   /** Applied ops per user, over the whole session; loaded on first use. */
   private edits: Map<string, number> | null = null;
+  /** The revision after which every op is still in the log; read on first use. */
+  private floor: number | null = null;
 
   constructor(
     private readonly storage: SequencerStorage,
@@ -100,6 +102,7 @@ export class Sequencer {
     this.recent = null;
     this.latestSeqs = null;
     this.edits = null;
+    this.floor = null;
   }
 
   /** The text as it stands: the checkpoint plus every op after it. */
@@ -144,7 +147,8 @@ export class Sequencer {
 
   /** The revision after which every op is still in the log. */
   logFloor(): number {
-    return this.sql.exec<{ log_floor: number }>("SELECT log_floor FROM document WHERE id = 1").one().log_floor;
+    this.floor ??= this.sql.exec<{ log_floor: number }>("SELECT log_floor FROM document WHERE id = 1").one().log_floor;
+    return this.floor;
   }
 
   /**
@@ -187,11 +191,17 @@ export class Sequencer {
     const logged: LoggedOp = { rev, op, user_id: submission.userId, client_id: submission.clientId, seq };
     // One insert is atomic by itself; a checkpoint and a trim must land together with it.
     if (rev % CHECKPOINT_EVERY === 0) {
-      this.storage.transactionSync(() => {
-        this.insert(logged);
-        this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", rev, result.text.content);
-        this.trim(rev, keepFromRev());
-      });
+      try {
+        this.storage.transactionSync(() => {
+          this.insert(logged);
+          this.sql.exec("UPDATE document SET rev = ?, content = ? WHERE id = 1", rev, result.text.content);
+          this.trim(rev, keepFromRev());
+        });
+      } catch (error) {
+        // Rolled back: what the trim noted in memory no longer holds.
+        this.forget();
+        throw error;
+      }
     } else {
       this.insert(logged);
     }
@@ -253,6 +263,7 @@ export class Sequencer {
     );
     this.sql.exec("DELETE FROM ops WHERE rev <= ?", floor);
     this.sql.exec("UPDATE document SET log_floor = ? WHERE id = 1", floor);
+    this.floor = floor;
   }
 
   private remember(logged: LoggedOp): void {

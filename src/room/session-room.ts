@@ -56,6 +56,7 @@ import {
   type OutboxKind,
   type ProjectionSnapshot,
   type ProjectionWriter,
+  projectionStatements,
   type SessionProjection,
   writeProjection,
 } from "./projection";
@@ -2188,7 +2189,7 @@ export class SessionRoom extends DurableObject<Bindings> {
    * (`base_content`), on the owner's behalf and only while the owner may edit the song. Nothing is written when the
    * session changed nothing. Throws when D1 cannot take it, so the outbox tries again.
    */
-  private async writeBackSong(session: SessionRow): Promise<void> {
+  private async writeBackSong(session: SessionRow, alsoWrite: D1PreparedStatement[]): Promise<boolean> {
     const row = this.documentRow();
     let base = row.base_content ?? this.sequencer.textAt(row.saved_rev);
     // A write-back that reached D1 without the session learning it (a restart in between) is taken as applied,
@@ -2199,15 +2200,19 @@ export class SessionRoom extends DurableObject<Bindings> {
     }
     const { rev, content } = this.document();
     this.sql.exec("UPDATE document SET writing_rev = ?, writing_text = ? WHERE id = 1", rev, content);
-    const outcome = await this.songWriter(this.env.DB, {
-      songId: session.song_id,
-      sessionId: session.id,
-      sessionName: session.name,
-      ownerId: session.owner_id,
-      base,
-      text: content,
-      rev,
-    });
+    const outcome = await this.songWriter(
+      this.env.DB,
+      {
+        songId: session.song_id,
+        sessionId: session.id,
+        sessionName: session.name,
+        ownerId: session.owner_id,
+        base,
+        text: content,
+        rev,
+      },
+      alsoWrite,
+    );
     // What the song has now is the base of the next write-back; merged with changes made elsewhere, it is also
     // brought into the live text, so the band sees (and can fix) what the song holds, and the next merge does not
     // stack a conflict on one it already wrote.
@@ -2240,6 +2245,7 @@ export class SessionRoom extends DurableObject<Bindings> {
         this.log("song_save_refused", null, "The song no longer exists; the session's text stays here", { rev }, true);
       }
     });
+    return outcome.wrote_batch === true;
   }
 
   /**
@@ -2355,8 +2361,10 @@ export class SessionRoom extends DurableObject<Bindings> {
         : undefined,
     };
     try {
-      await this.projectionWriter(this.env.DB, snapshot);
-      if (kinds.has("song")) await this.writeBackSong(session);
+      // A save's write to the song carries the projection in the same D1 batch; otherwise it has one of its own.
+      const projected =
+        kinds.has("song") && (await this.writeBackSong(session, projectionStatements(this.env.DB, snapshot)));
+      if (!projected) await this.projectionWriter(this.env.DB, snapshot);
     } catch (error) {
       const attempts = Number(this.metaValue("outbox_attempts") ?? "0") + 1;
       this.setMeta("outbox_attempts", String(attempts));
