@@ -115,10 +115,10 @@ const editArbitrary = fc.record({
   cut: fc.double({ min: 0, max: 1, noNaN: true }),
 });
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string) {
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string, state: () => unknown = () => null) {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state())}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -164,6 +164,15 @@ async function scenario(clientCount: number, edits: Edit[], seed: number) {
         heartbeatMs: 0,
       }),
   );
+  const lastEvents: string[] = clients.map(() => "");
+  for (const [index, client] of clients.entries()) {
+    client.on("error", (error) => {
+      lastEvents[index] = `error ${error.code}`;
+    });
+    client.on("status", (event) => {
+      lastEvents[index] = `status ${JSON.stringify(event)}`;
+    });
+  }
   await Promise.all(clients.map((client) => client.connect()));
 
   for (const edit of edits) {
@@ -198,8 +207,18 @@ async function scenario(clientCount: number, edits: Edit[], seed: number) {
       });
       return clients.every((client) => client.synchronized && client.rev === rev);
     },
-    60_000,
+    120_000,
     "every client to catch up",
+    () => ({
+      serverRev: rev,
+      clients: clients.map((client, index) => ({
+        status: client.status,
+        rev: client.rev,
+        synchronized: client.synchronized,
+        sockets: sockets[index]!.length,
+        last: lastEvents[index],
+      })),
+    }),
   );
   const log = await runInDurableObject(stub, (_room, state) =>
     state.storage.sql.exec<{ op: string }>("SELECT op FROM ops ORDER BY rev").toArray(),

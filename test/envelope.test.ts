@@ -1,7 +1,9 @@
 /** The envelope and the errors (CONTRACT §3): every failure is the error envelope with the right status and code. */
 import { env, exports } from "cloudflare:workers";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/api/app";
+import { handleError } from "../src/api/errors";
 import { type ApiResponse, api, createSong, errorCode, newUser } from "./helpers";
 
 type Details = { path: string; message: string }[];
@@ -245,14 +247,18 @@ describe("rate limit", () => {
     const calm = await newUser("calm");
     const statuses: number[] = [];
     let limited: ApiResponse | null = null;
-    for (let attempt = 0; attempt < 130 && !limited; attempt += 1) {
+    // The binding counts per minute window: the loop may start late in one, so it goes on into the next if need
+    // be (up to two windows' worth), and only what the contract promises is asserted.
+    for (let attempt = 0; attempt < 250 && !limited; attempt += 1) {
       const response = await api("POST", "/songs", { user: busy, body: { title: `Take ${attempt}`, content: "" } });
       statuses.push(response.status);
       if (response.status === 429) limited = response;
     }
     expect(limited).not.toBeNull();
-    // The binding allows 120 a minute: the first 120 get through.
-    expect(statuses.slice(0, 120).every((status) => status === 201)).toBe(true);
+    // Everything before the first refusal got through, and at least the 120 a minute allows.
+    const accepted = statuses.slice(0, -1);
+    expect(accepted.every((status) => status === 201)).toBe(true);
+    expect(accepted.length).toBeGreaterThanOrEqual(120);
     expect(errorCode(limited!)).toBe("RATE_LIMITED");
     const retryAfter = Number(limited!.headers.get("Retry-After"));
     expect(Number.isInteger(retryAfter)).toBe(true);
@@ -267,5 +273,19 @@ describe("rate limit", () => {
     expect(other.status).toBe(201);
     const reading = await api("GET", "/songs", { user: busy });
     expect(reading.status).toBe(200);
+  });
+});
+
+describe("a busy session object", () => {
+  it("answers 503 SERVICE_BUSY with Retry-After, not a 500", async () => {
+    const busy = new Hono()
+      .get("/busy", () => {
+        throw Object.assign(new Error("Durable Object is overloaded"), { overloaded: true });
+      })
+      .onError(handleError);
+    const response = await busy.request("/busy");
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("1");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("SERVICE_BUSY");
   });
 });

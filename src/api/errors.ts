@@ -59,6 +59,12 @@ export function handleError(error: Error, c: Context): Response {
     const details = mapped.code === "VALIDATION_ERROR" ? [{ path: "", message }] : undefined;
     return c.json(errorBody(mapped.code, message, details), mapped.status as ContentfulStatusCode);
   }
+  // A session object too busy to take more requests (the runtime marks the error `overloaded`) is busy, not broken.
+  if ((error as { overloaded?: unknown }).overloaded === true) {
+    return c.json(errorBody("SERVICE_BUSY", "This session is very busy right now; try again in a moment"), 503, {
+      "Retry-After": "1",
+    });
+  }
   console.error("unhandled error", c.req.method, c.req.path, error);
   return c.json(errorBody("INTERNAL_ERROR", "Something went wrong on our side; please try again"), 500);
 }
