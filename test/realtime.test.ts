@@ -476,5 +476,5 @@ describe("restarts", () => {
     const expected = `${front}[C]Leave it [G]be${back}`;
     expect(watched).toBe(expected);
     expect(await documentOf(owner, session.id)).toEqual({ rev: total + 1, content: expected });
-  });
+  }, 120_000);
 });
