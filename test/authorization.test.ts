@@ -1,6 +1,6 @@
 /**
- * Every membership and session route against every kind of caller. Expected statuses are written out here,
- * not derived from the permission function under test.
+ * Every membership, session, ticket, recording, health and statistics route of a session against every kind of
+ * caller. Expected statuses are written out here, not derived from the permission function under test.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -63,6 +63,22 @@ async function pendingInvitation(f: Fixture, inviter: keyof Fixture["users"] = "
     .first<{ id: string }>();
   // A caller who may not invite sent none: any id will do, the refusal comes first.
   return row?.id ?? crypto.randomUUID();
+}
+
+/** Stops the session's recording if one is running, so that the next caller may start one. */
+async function noRecording(f: Fixture): Promise<string> {
+  const stopped = await api("POST", `/sessions/${f.sessionId}/recording/stop`, { user: f.users.owner });
+  expect([200, 409]).toContain(stopped.status);
+  return "";
+}
+
+/** Starts a recording unless one is running; answers the running recording's id. */
+async function aRecording(f: Fixture): Promise<string> {
+  const started = await api("POST", `/sessions/${f.sessionId}/recording/start`, { user: f.users.owner });
+  expect([200, 409]).toContain(started.status);
+  const status = await api("GET", `/sessions/${f.sessionId}/recording/status`, { user: f.users.owner });
+  expect(status.body.data.is_recording).toBe(true);
+  return status.body.data.recording_id;
 }
 
 interface RouteCase {
@@ -172,6 +188,69 @@ const routes: RouteCase[] = [
   {
     name: "GET /sessions/:id/activities",
     request: (f) => ({ method: "GET", path: `/sessions/${f.sessionId}/activities` }),
+    expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
+  },
+  {
+    name: "POST /sessions/:id/ticket",
+    request: (f) => ({ method: "POST", path: `/sessions/${f.sessionId}/ticket` }),
+    expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
+  },
+  {
+    // Without a template an editor may record; a Music Lesson editor may not.
+    name: "POST /sessions/:id/recording/start",
+    before: noRecording,
+    request: (f) => ({ method: "POST", path: `/sessions/${f.sessionId}/recording/start` }),
+    expected: { owner: 200, editor: 200, commenter: 403, viewer: 403, stranger: 403, removed: 403, lessonEditor: 403 },
+  },
+  {
+    name: "POST /sessions/:id/recording/stop",
+    before: aRecording,
+    request: (f) => ({ method: "POST", path: `/sessions/${f.sessionId}/recording/stop` }),
+    expected: { owner: 200, editor: 200, commenter: 403, viewer: 403, stranger: 403, removed: 403, lessonEditor: 403 },
+  },
+  {
+    name: "GET /sessions/:id/recording/status",
+    request: (f) => ({ method: "GET", path: `/sessions/${f.sessionId}/recording/status` }),
+    expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
+  },
+  {
+    name: "GET /sessions/:id/recordings",
+    before: aRecording,
+    request: (f) => ({ method: "GET", path: `/sessions/${f.sessionId}/recordings` }),
+    expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
+  },
+  {
+    name: "GET /sessions/:id/recordings/:rid",
+    before: aRecording,
+    request: (f, recordingId) => ({ method: "GET", path: `/sessions/${f.sessionId}/recordings/${recordingId}` }),
+    expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
+  },
+  {
+    name: "GET /sessions/:id/recordings/:rid/events",
+    before: aRecording,
+    request: (f, recordingId) => ({
+      method: "GET",
+      path: `/sessions/${f.sessionId}/recordings/${recordingId}/events`,
+    }),
+    expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
+  },
+  {
+    name: "GET /sessions/:id/recordings/:rid/snapshot",
+    before: aRecording,
+    request: (f, recordingId) => ({
+      method: "GET",
+      path: `/sessions/${f.sessionId}/recordings/${recordingId}/snapshot?at_ms=0`,
+    }),
+    expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
+  },
+  {
+    name: "GET /sessions/:id/health",
+    request: (f) => ({ method: "GET", path: `/sessions/${f.sessionId}/health` }),
+    expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
+  },
+  {
+    name: "GET /sessions/:id/stats",
+    request: (f) => ({ method: "GET", path: `/sessions/${f.sessionId}/stats` }),
     expected: { owner: 200, editor: 200, commenter: 200, viewer: 200, stranger: 403, removed: 403, lessonEditor: 200 },
   },
 ];

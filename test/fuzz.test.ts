@@ -1,6 +1,8 @@
 /**
- * Seeded fuzz of every mutating route (and the paged listing): whatever arrives, the answer is never a 5xx,
- * a refusal is always the error envelope, and a refused request changes nothing.
+ * Seeded fuzz of every mutating route (those the OpenAPI document lists with POST, PUT, PATCH or DELETE, and the
+ * WebSocket upgrade), plus the paged listing: whatever arrives, the answer is never a 5xx, a refusal is always the
+ * error envelope (or, after an upgrade, a socket announced closed with one of the contract's codes), and a refused
+ * request changes nothing.
  */
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
@@ -58,10 +60,17 @@ interface World {
   songId: number;
   templateId: number;
   sessionId: string;
+  /** An editor of the session. */
+  member: TestUser;
+  /** Someone with a pending invitation to the session. */
+  invitee: TestUser;
+  invitationId: string;
 }
 
 async function createWorld(): Promise<World> {
   const owner = await newUser("fuzz-owner");
+  const member = await newUser("fuzz-member");
+  const invitee = await newUser("fuzz-invitee");
   const song = await api("POST", "/songs", { user: owner, body: { title: "Fuzz", content: "[C]Fuzzy [G]logic" } });
   expect(song.status).toBe(201);
   const template = await api("POST", "/sessions/templates", {
@@ -79,7 +88,29 @@ async function createWorld(): Promise<World> {
     body: { song_id: song.body.data.id, name: "Fuzz session", access_mode: "invite-only" },
   });
   expect(session.status).toBe(201);
-  return { owner, songId: song.body.data.id, templateId: template.body.data.id, sessionId: session.body.data.id };
+  const sessionId = session.body.data.id;
+  const invited = await api("POST", `/sessions/${sessionId}/invite`, {
+    user: owner,
+    body: {
+      users: [
+        { user_id: member.id, role: "editor" },
+        { user_id: invitee.id, role: "viewer" },
+      ],
+    },
+  });
+  expect(invited.status).toBe(200);
+  expect((await api("POST", `/sessions/${sessionId}/join`, { user: member })).status).toBe(200);
+  const invitations = (await api("GET", "/sessions/my-invitations", { user: invitee })).body.data.invitations;
+  expect(invitations).toHaveLength(1);
+  return {
+    owner,
+    songId: song.body.data.id,
+    templateId: template.body.data.id,
+    sessionId,
+    member,
+    invitee,
+    invitationId: invitations[0].id,
+  };
 }
 
 // ---------------------------------------------------------------- requests
@@ -94,44 +125,90 @@ interface FuzzRequest {
   contentType: string | null;
 }
 
-type IdOf = (kind: "song" | "template" | "session") => string;
+type IdOf = (kind: "song" | "template" | "session" | "invitation" | "member") => string;
 
-/** Every route under test, with a valid body for it that the fuzz then bends. */
-const ROUTES: { method: string; path: (id: IdOf) => string; valid: (world: World) => Record<string, unknown> }[] = [
-  { method: "POST", path: () => "/songs", valid: () => ({ title: "Fuzzed", content: "[Am]" }) },
-  { method: "PUT", path: (id) => `/songs/${id("song")}`, valid: () => ({ title: "Renamed by fuzz" }) },
-  {
-    method: "POST",
-    path: (id) => `/songs/${id("song")}/share`,
-    valid: () => ({ user_id: "fuzz-friend", permission: "read" }),
-  },
-  { method: "GET", path: (id) => `/songs/${id("song")}/versions`, valid: () => ({}) },
-  { method: "POST", path: (id) => `/songs/${id("song")}/versions/1/restore`, valid: () => ({}) },
-  {
-    method: "POST",
-    path: () => "/sessions/templates",
-    valid: () => ({
-      name: "Fuzzed template",
-      category: "fuzz",
-      permissions: { editor: [], commenter: [], viewer: [] },
-    }),
-  },
-  { method: "PATCH", path: (id) => `/sessions/templates/${id("template")}`, valid: () => ({ name: "Patched" }) },
-  { method: "DELETE", path: (id) => `/sessions/templates/${id("template")}`, valid: () => ({}) },
-  {
-    method: "POST",
-    path: () => "/sessions",
-    valid: (world) => ({ song_id: world.songId, name: "Fuzzed session", template_id: world.templateId }),
-  },
-  { method: "PATCH", path: (id) => `/sessions/${id("session")}`, valid: () => ({ name: "Patched session" }) },
-  { method: "POST", path: (id) => `/sessions/${id("session")}/pause`, valid: () => ({}) },
-  { method: "POST", path: (id) => `/sessions/${id("session")}/resume`, valid: () => ({}) },
-  { method: "POST", path: (id) => `/sessions/${id("session")}/end`, valid: () => ({}) },
-  { method: "POST", path: (id) => `/sessions/${id("session")}/invitation-code/rotate`, valid: () => ({}) },
-  { method: "GET", path: () => "/sessions/my-sessions", valid: () => ({}) },
+interface Route {
+  /** The route as the OpenAPI document names it. */
+  name: string;
+  method: string;
+  path: (id: IdOf) => string;
+  /** A valid body for it, which the fuzz then bends. */
+  valid: (world: World) => Record<string, unknown>;
+}
+
+const route = (name: string, valid: Route["valid"] = () => ({})): Route => {
+  const [method, template] = name.split(" ") as [string, string];
+  const kinds: Record<string, Parameters<IdOf>[0]> = { userId: "member", invitationId: "invitation" };
+  return {
+    name,
+    method,
+    // "{id}" is the song's under /songs, the template's under /sessions/templates, else the session's.
+    path: (id) =>
+      template.replace(/\{(\w+)\}/g, (_whole, param: string) => {
+        if (param === "n") return "1";
+        if (param !== "id") return id(kinds[param]!);
+        if (template.startsWith("/songs")) return id("song");
+        return id(template.startsWith("/sessions/templates") ? "template" : "session");
+      }),
+    valid,
+  };
+};
+
+/** The WebSocket upgrade: not a REST route, but it changes who is online and is served before any middleware. */
+const UPGRADE = "GET /sessions/{id}/ws";
+
+/**
+ * Every mutating route: each POST, PUT, PATCH and DELETE of the OpenAPI document (the ticket among them), and the
+ * WebSocket upgrade. A test below holds this list to the document.
+ */
+const MUTATING_ROUTES: Route[] = [
+  route("POST /dev/token", () => ({ sub: "fuzz-dev", name: "Fuzz" })),
+  route("POST /songs", () => ({ title: "Fuzzed", content: "[Am]" })),
+  route("PUT /songs/{id}", () => ({ title: "Renamed by fuzz" })),
+  route("POST /songs/{id}/share", () => ({ user_id: "fuzz-friend", permission: "read" })),
+  route("POST /songs/{id}/versions/{n}/restore"),
+  route("POST /sessions/templates", () => ({
+    name: "Fuzzed template",
+    category: "fuzz",
+    permissions: { editor: [], commenter: [], viewer: [] },
+  })),
+  route("PATCH /sessions/templates/{id}", () => ({ name: "Patched" })),
+  route("DELETE /sessions/templates/{id}"),
+  route("POST /sessions/cleanup", () => ({ dry_run: true })),
+  route("POST /sessions", (world) => ({
+    song_id: world.songId,
+    name: "Fuzzed session",
+    template_id: world.templateId,
+  })),
+  route("PATCH /sessions/{id}", () => ({ name: "Patched session" })),
+  route("POST /sessions/{id}/pause"),
+  route("POST /sessions/{id}/resume"),
+  route("POST /sessions/{id}/end"),
+  route("POST /sessions/{id}/invitation-code/rotate"),
+  route("POST /sessions/{id}/join", () => ({ invitation_code: "AAAAAAAAAAA" })),
+  route("POST /sessions/{id}/leave"),
+  route("POST /sessions/{id}/invite", () => ({ users: [{ email: "fuzz-guest@example.test", role: "viewer" }] })),
+  route("DELETE /sessions/{id}/invitations/{invitationId}"),
+  route("PATCH /sessions/{id}/participants/{userId}", () => ({ role: "commenter" })),
+  route("DELETE /sessions/{id}/participants/{userId}"),
+  route("POST /sessions/{id}/transfer", (world) => ({ user_id: world.member.id })),
+  route("POST /sessions/{id}/ticket"),
+  route("POST /sessions/{id}/recording/start"),
+  route("POST /sessions/{id}/recording/stop"),
+  route(UPGRADE),
 ];
 
+/** Read routes fuzzed along with them: a song's versions and the paged listing. */
+const ROUTES: Route[] = [...MUTATING_ROUTES, route("GET /songs/{id}/versions"), route("GET /sessions/my-sessions")];
+
 const FIELD_NAMES = [
+  "users",
+  "role",
+  "invitation_code",
+  "message",
+  "dry_run",
+  "sub",
+  "admin",
   "title",
   "content",
   "user_id",
@@ -269,7 +346,18 @@ const queryString = fc.oneof(
   fc
     .dictionary(
       fc.oneof(
-        fc.constantFrom("limit", "cursor", "status", "role", "category", "song_id", "dry_run"),
+        fc.constantFrom(
+          "limit",
+          "cursor",
+          "status",
+          "role",
+          "category",
+          "song_id",
+          "dry_run",
+          "ticket",
+          "client_id",
+          "since_rev",
+        ),
         fc.string({ maxLength: 8 }),
       ),
       fc.oneof(
@@ -359,10 +447,19 @@ function materialise(request: PlannedRequest, world: World): FuzzRequest {
 function pathOf(request: FuzzRequest, world: World): string {
   const id: IdOf = (kind) => {
     if (request.id.kind === "other") return request.id.value;
-    return String(kind === "song" ? world.songId : kind === "template" ? world.templateId : world.sessionId);
+    const ids = {
+      song: world.songId,
+      template: world.templateId,
+      session: world.sessionId,
+      invitation: world.invitationId,
+      member: world.member.id,
+    };
+    return String(ids[kind]);
   };
   return `${ROUTES[request.route]!.path(id)}${request.query}`;
 }
+
+const isMutating = (request: { route: number }) => request.route < MUTATING_ROUTES.length;
 
 function bodyText(request: FuzzRequest): string | undefined {
   if (request.body.kind === "none") return undefined;
@@ -371,8 +468,72 @@ function bodyText(request: FuzzRequest): string | undefined {
   return JSON.stringify(request.body.value) ?? "";
 }
 
+/** The contract's close codes (CONTRACT.md §6), any of which a socket refused after its upgrade may announce. */
+const CLOSE_CODES = [4401, 4403, 4404, 4409, 4410, 4429, 1009];
+
+/**
+ * The WebSocket upgrade, handed to the app like `api`, with the user's sign-in token. A 101 is answered as status
+ * 101 with the socket's first message as the body: a `welcome`, or the `closing` of a socket refused after the
+ * upgrade. A welcomed socket is closed again, and the call returns once the session no longer counts its user
+ * online, so that what the socket changed has settled before the state is read.
+ */
+async function upgrade(path: string, user: TestUser, world: World): Promise<ApiResponse> {
+  const pending: Promise<unknown>[] = [];
+  const context = {
+    waitUntil: (promise: Promise<unknown>) => void pending.push(promise),
+    passThroughOnException: () => {},
+    props: {},
+  } as unknown as ExecutionContext;
+  const response = await app.fetch(
+    new Request(`http://sessions.test/api/v1${path}`, {
+      headers: { Upgrade: "websocket", Authorization: `Bearer ${user.token}` },
+    }),
+    env,
+    context,
+  );
+  if (response.status !== 101 || !response.webSocket) {
+    const answer = await response.text();
+    await Promise.allSettled(pending);
+    let parsed: unknown = answer;
+    try {
+      parsed = answer ? JSON.parse(answer) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+  const socket = response.webSocket;
+  const first = new Promise<{ type: string; code?: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nothing arrived after the upgrade of ${path}`)), 20_000);
+    socket.addEventListener("message", (event) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(event.data as string));
+    });
+    socket.addEventListener("close", (event) => {
+      clearTimeout(timer);
+      resolve({ type: "close", code: event.code });
+    });
+  });
+  socket.accept();
+  const message = await first;
+  socket.close(1000, "fuzz");
+  await Promise.allSettled(pending);
+  if (message.type === "welcome") {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const view = await api("GET", `/sessions/${world.sessionId}`, { user });
+      if (view.status !== 200 || view.body.data.online_count === 0) break;
+      if (Date.now() > deadline) throw new Error("the session still counts a closed socket online");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  return { status: 101, headers: response.headers, body: message };
+}
+
 async function send(request: FuzzRequest, world: World, user: TestUser): Promise<ApiResponse> {
-  const method = ROUTES[request.route]!.method;
+  const route = ROUTES[request.route]!;
+  if (route.name === UPGRADE) return upgrade(pathOf(request, world), user, world);
+  const method = route.method;
   const rawBody = method === "GET" ? undefined : bodyText(request);
   if (rawBody === undefined) return api(method, pathOf(request, world), { user });
   return api(method, pathOf(request, world), { user, rawBody, contentType: request.contentType });
@@ -383,8 +544,19 @@ function describeRequest(request: FuzzRequest, world: World): string {
   return `${ROUTES[request.route]!.method} ${pathOf(request, world)} [${request.contentType}] ${body.slice(0, 300)}`;
 }
 
-/** Never a 5xx; a refusal is the error envelope; a success is the success envelope. */
+/** A refusal: an error status, or a socket announced closed right after its upgrade. */
+const isRefusal = (response: ApiResponse) => response.status >= 400 || response.body?.type === "closing";
+
+/**
+ * Never a 5xx; a refusal is the error envelope; a success is the success envelope; an upgrade is welcomed or its
+ * socket announced closed with one of the contract's codes.
+ */
 function expectWellFormed(response: ApiResponse, label: string): void {
+  if (response.status === 101) {
+    if (response.body.type === "closing") expect(CLOSE_CODES, label).toContain(response.body.code);
+    else expect(response.body.type, label).toBe("welcome");
+    return;
+  }
   expect(response.status, label).toBeLessThan(500);
   if (response.status >= 400) {
     expect(errorCode(response), `${label} → ${response.status} ${JSON.stringify(response.body)}`).not.toBeNull();
@@ -397,19 +569,29 @@ function expectWellFormed(response: ApiResponse, label: string): void {
 // ---------------------------------------------------------------- state
 
 async function readState(world: World, options: { templateUsage: boolean }) {
-  const read = async (path: string) => {
-    const response = await api("GET", path, { user: world.owner });
+  const read = async (path: string, user = world.owner) => {
+    const response = await api("GET", path, { user });
     return { status: response.status, body: response.body };
   };
   const template = await read(`/sessions/templates/${world.templateId}`);
   // Outsiders may start sessions of their own with a public template: that counts a use, it changes nothing else.
   if (!options.templateUsage && template.body?.data) delete template.body.data.usage_count;
+  // A running recording's duration grows by itself.
+  const recording = await read(`/sessions/${world.sessionId}/recording/status`);
+  if (recording.body?.data?.is_recording) delete recording.body.data.duration_ms;
+  const recordings = await read(`/sessions/${world.sessionId}/recordings`);
+  for (const manifest of recordings.body?.data?.recordings ?? []) {
+    if (manifest.status === "recording") delete manifest.duration_ms;
+  }
   const songs = await read("/songs");
   const sessions = await read("/sessions/my-sessions?limit=100");
   return {
     song: await read(`/songs/${world.songId}`),
     template,
     session: await read(`/sessions/${world.sessionId}`),
+    recording,
+    recordings,
+    invitations: await read("/sessions/my-invitations", world.invitee),
     songIds: songs.body.data.songs.map((song: { id: number }) => song.id),
     sessionIds: sessions.body.data.sessions.map((session: { id: string }) => session.id),
   };
@@ -418,6 +600,23 @@ async function readState(world: World, options: { templateUsage: boolean }) {
 // ---------------------------------------------------------------- properties
 
 describe("fuzz", () => {
+  it("covers every mutating route: each POST, PUT, PATCH and DELETE of the OpenAPI document, and the upgrade", async () => {
+    const document = await api("GET", "/openapi.json");
+    expect(document.status).toBe(200);
+    const documented = Object.entries(document.body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, operations]) =>
+        Object.keys(operations)
+          .filter((method) => ["post", "put", "patch", "delete"].includes(method))
+          .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const fuzzed = MUTATING_ROUTES.map((route) => route.name);
+    // 25 REST routes and the WebSocket upgrade: a route added to the service must be added here.
+    expect(fuzzed).toHaveLength(26);
+    expect(new Set(fuzzed).size).toBe(fuzzed.length);
+    expect(documented).toContain("POST /sessions/{id}/ticket");
+    expect([...fuzzed].sort()).toEqual([...documented, UPGRADE].sort());
+  });
+
   it("outsiders: nothing they send breaks the service or changes another user's song, template or session", async () => {
     const world = await createWorld();
     const before = await readState(world, { templateUsage: false });
@@ -448,7 +647,7 @@ describe("fuzz", () => {
           sent = 0;
         }
         const request = materialise(planned, world);
-        if (ROUTES[request.route]!.method !== "GET") sent += 1;
+        if (isMutating(request)) sent += 1;
         const response = await send(request, world, actor);
         expectWellFormed(response, describeRequest(request, world));
       }),
@@ -474,12 +673,12 @@ describe("fuzz", () => {
           sent = 0;
         }
         const request = materialise(planned, world);
-        if (ROUTES[request.route]!.method !== "GET") sent += 1;
+        if (isMutating(request)) sent += 1;
         const response = await send(request, world, world.owner);
         const label = describeRequest(request, world);
         expectWellFormed(response, label);
         const next = await readState(world, { templateUsage: true });
-        if (response.status >= 400) {
+        if (isRefusal(response)) {
           refused += 1;
           expect(next, `${label} → ${response.status} changed the state`).toEqual(state);
         } else {

@@ -17,6 +17,24 @@ async function advance(id: string, ms: number) {
   });
 }
 
+/** Sets the object's clock to `at` (ms since the epoch), as if it were that time. */
+async function clockAt(id: string, at: number) {
+  await runInDurableObject(stubOf(id), (instance) => {
+    (instance as SessionRoom).clock = () => at;
+  });
+}
+
+/** When the object's alarm is set for (ms since the epoch), or null when none is set. */
+function alarmOf(id: string) {
+  return runInDurableObject(stubOf(id), (_room, state) => state.storage.getAlarm());
+}
+
+/** The alarm is set for `expected`, give or take a second. */
+function expectAlarmAt(alarm: number | null, expected: number) {
+  expect(alarm, "no alarm is set").not.toBeNull();
+  expect(Math.abs(alarm! - expected), `alarm at ${alarm}, expected ${expected}`).toBeLessThanOrEqual(1_000);
+}
+
 /** Delivers the object's alarm handler, as the runtime would (also when it was already delivered). */
 async function deliverAlarm(id: string) {
   await runInDurableObject(stubOf(id), (instance) => (instance as SessionRoom).alarm());
@@ -196,6 +214,59 @@ describe("idle sessions", () => {
     await at(59_000 + 61_000);
     await deliverAlarm(session.id);
     expect((await api("GET", `/sessions/${session.id}`, { user: owner })).body.data.status).toBe("ended");
+  });
+});
+
+describe("the alarm", () => {
+  it("is set for the idle deadline, then for the archive deadline, and nothing happens before either", async () => {
+    const owner = await newUser("owner");
+    const session = await createSession(owner, { settings: { idle_timeout_minutes: 10, archive_after_days: 2 } });
+    const view = async () => (await api("GET", `/sessions/${session.id}`, { user: owner })).body.data;
+    const archiveKey = `sessions/${session.id}/archive.json.gz`;
+
+    // The activities of its creation go to R2 a minute later; once they have, only the idle deadline is pending.
+    await clockAt(session.id, Date.parse(session.created_at) + 2 * MINUTE);
+    await deliverAlarm(session.id);
+    const active = await view();
+    expect(active.status).toBe("active");
+    const idleDue = Date.parse(active.last_activity_at) + 10 * MINUTE;
+    expectAlarmAt(await alarmOf(session.id), idleDue);
+
+    // A second before the idle deadline, the alarm handler changes nothing.
+    const activitiesBefore = await activityTypes(owner, session.id);
+    await clockAt(session.id, idleDue - 1_000);
+    await deliverAlarm(session.id);
+    expect(await view()).toEqual(active);
+    expect(await activityTypes(owner, session.id)).toEqual(activitiesBefore);
+    expectAlarmAt(await alarmOf(session.id), idleDue);
+
+    // At the deadline the alarm the object set ends the session.
+    await clockAt(session.id, idleDue);
+    expect(await runDurableObjectAlarm(stubOf(session.id))).toBe(true);
+    const ended = await view();
+    expect(ended.status).toBe("ended");
+    expect(Math.abs(Date.parse(ended.ended_at) - idleDue)).toBeLessThanOrEqual(1_000);
+    expect((await activityTypes(owner, session.id)).filter((type) => type === "session_ended")).toHaveLength(1);
+
+    // Once the end's activities are in R2, only the archive deadline is pending.
+    await clockAt(session.id, Date.parse(ended.ended_at) + 2 * MINUTE);
+    await deliverAlarm(session.id);
+    const archiveDue = Date.parse(ended.ended_at) + 2 * DAY;
+    expectAlarmAt(await alarmOf(session.id), archiveDue);
+
+    // A second before it, nothing is archived.
+    await clockAt(session.id, archiveDue - 1_000);
+    await deliverAlarm(session.id);
+    expect((await view()).status).toBe("ended");
+    expect(await env.BUCKET.head(archiveKey)).toBeNull();
+    expectAlarmAt(await alarmOf(session.id), archiveDue);
+
+    // At the deadline the alarm archives it.
+    await clockAt(session.id, archiveDue);
+    expect(await runDurableObjectAlarm(stubOf(session.id))).toBe(true);
+    expect(await env.BUCKET.head(archiveKey)).not.toBeNull();
+    expect((await view()).status).toBe("archived");
+    expect(await alarmOf(session.id)).toBeNull();
   });
 });
 

@@ -203,11 +203,16 @@ describe("privacy", () => {
     await api("POST", `/sessions/${session.id}/invitation-code/rotate`, { user: owner });
     await api("DELETE", `/sessions/${session.id}/participants/${other.id}`, { user: owner });
 
+    // The owner and the viewer are left; the viewer sees both, and neither one's email.
     const asViewer = await api("GET", `/sessions/${session.id}`, { user: viewer });
     expect(asViewer.body.data).not.toHaveProperty("invitation_code");
-    for (const participant of asViewer.body.data.participants) expect(participant).not.toHaveProperty("email");
+    const inView = asViewer.body.data.participants as { user_id: string }[];
+    expect(inView.map((participant) => participant.user_id)).toEqual([owner.id, viewer.id]);
+    for (const participant of inView) expect(participant).not.toHaveProperty("email");
     const participants = await api("GET", `/sessions/${session.id}/participants`, { user: viewer });
-    for (const participant of participants.body.data.participants) expect(participant).not.toHaveProperty("email");
+    const listed = participants.body.data.participants as { user_id: string }[];
+    expect(listed.map((participant) => participant.user_id)).toEqual([owner.id, viewer.id]);
+    for (const participant of listed) expect(participant).not.toHaveProperty("email");
 
     const viewerLog = await api("GET", `/sessions/${session.id}/activities`, { user: viewer });
     const viewerTypes = viewerLog.body.data.activities.map((activity: { type: string }) => activity.type);

@@ -8,20 +8,15 @@ import {
 } from "../src/client/realtime";
 import { applyOp, checkOpAgainst, parseOp, rebase, type TextOp } from "../src/domain/ot";
 import { DEFAULT_PERMISSION_MAP, type Permission, permissionsOf, type Role } from "../src/domain/permissions";
-import {
-  type ClientMessage,
-  type Comment,
-  type MissedOp,
-  type PresenceState,
-  type ServerMessage,
-  TERMINAL_CLOSE_CODES,
-} from "../src/domain/protocol";
+import type { ClientMessage, Comment, MissedOp, PresenceState, ServerMessage } from "../src/domain/protocol";
 import type { Participant, SessionView } from "../src/domain/schemas";
 import { parseClientMessage } from "../src/room/messages";
 
 const SESSION_ID = "6f1c2a54-8d0e-4b7f-9a3c-2e5d7b9f1a20";
 const BASE_URL = "https://sessions.test";
 const NOW = "2025-01-01T00:00:00.000Z";
+/** The final close codes of CONTRACT.md §6: removed or no access, no such session, ended or archived, flooding. */
+const FINAL_CLOSE_CODES = [4403, 4404, 4410, 4429];
 
 type Delivery = "deliver" | "hold" | "drop";
 
@@ -657,7 +652,7 @@ describe("RealtimeSession reconnecting", () => {
     expect(alice.synchronized).toBe(true);
   });
 
-  it.each([...TERMINAL_CLOSE_CODES])("stops for good on close code %i", async (code) => {
+  it.each(FINAL_CLOSE_CODES)("stops for good on close code %i", async (code) => {
     const server = new FakeServer("Let it be", { alice: "owner" });
     const alice = session(server, "alice");
     await connectAll(alice);
@@ -847,29 +842,24 @@ describe("RealtimeSession reconnecting", () => {
 const LINGER_MS = 30_000;
 
 describe("RealtimeSession when the server announces a close", () => {
-  it.each([...TERMINAL_CLOSE_CODES])(
-    "stops for good on `closing` %i at once, not when the close arrives",
-    async (code) => {
-      const server = new FakeServer("Let it be", { alice: "owner" });
-      const alice = session(server, "alice");
-      await connectAll(alice);
-      const statuses = record(alice, "status");
-      server.announceClosesMs = LINGER_MS;
-      server.close(server.connection(alice.clientId).socket, code, "You were removed from the session");
-      await settle();
-      expect(statuses).toEqual([
-        { status: "closed", code, reason: "You were removed from the session", terminal: true },
-      ]);
-      expect(alice.status).toBe("closed");
+  it.each(FINAL_CLOSE_CODES)("stops for good on `closing` %i at once, not when the close arrives", async (code) => {
+    const server = new FakeServer("Let it be", { alice: "owner" });
+    const alice = session(server, "alice");
+    await connectAll(alice);
+    const statuses = record(alice, "status");
+    server.announceClosesMs = LINGER_MS;
+    server.close(server.connection(alice.clientId).socket, code, "You were removed from the session");
+    await settle();
+    expect(statuses).toEqual([{ status: "closed", code, reason: "You were removed from the session", terminal: true }]);
+    expect(alice.status).toBe("closed");
 
-      // The close itself comes much later and changes nothing.
-      await vi.advanceTimersByTimeAsync(LINGER_MS + 1);
-      await settle();
-      expect(statuses).toHaveLength(1);
-      expect(server.ticketTimes).toHaveLength(1);
-      expect(server.connections.size).toBe(0);
-    },
-  );
+    // The close itself comes much later and changes nothing.
+    await vi.advanceTimersByTimeAsync(LINGER_MS + 1);
+    await settle();
+    expect(statuses).toHaveLength(1);
+    expect(server.ticketTimes).toHaveLength(1);
+    expect(server.connections.size).toBe(0);
+  });
 
   it.each([4409, 4401])("reconnects at once on `closing` %i, and only once", async (code) => {
     const server = new FakeServer("Let it be", { alice: "owner" });

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { applyOp } from "../src/domain/ot";
 import type { SessionRoom } from "../src/room/session-room";
 import { api, createSession, newUser, type TestUser } from "./helpers";
 import { connect, openSocket, type TestSocket, wrap } from "./socket-helpers";
@@ -429,4 +430,58 @@ describe("restarts", () => {
     expect(comments.body.data.activities[0].details.text).toBe("Slower in the bridge");
     expect(await documentOf(owner, session.id)).toEqual({ rev: 31, content: `!${expected}` });
   });
+
+  it("keeps the text across a restart after several checkpoints, and rebases an old op over the stored log", async () => {
+    const { abortAllDurableObjects } = await import("cloudflare:test");
+    const { session, editor, owner } = await band();
+    const START = "[C]Let it [G]be";
+    const typist = await connect(editor, session.id, { clientId: "typist" });
+    expect((await typist.next("welcome")).doc).toEqual({ rev: 0, content: START });
+    // The owner only watches: its text is what the ops it is sent make of the welcome's.
+    const watcher = await connect(owner, session.id);
+    let watched = (await watcher.next("welcome")).doc.content as string;
+
+    // 650 ops (six checkpoints and 50 ops after the last), one in flight at a time: odd ones type at the start,
+    // even ones at the end.
+    const total = 650;
+    let front = "";
+    let back = "";
+    for (let seq = 1; seq <= total; seq += 1) {
+      const letter = "abcdefghijklmnopqrstuvwxyz"[seq % 26]!;
+      const position = seq % 2 === 1 ? 0 : front.length + START.length + back.length;
+      typist.send({ type: "op", seq, rev: seq - 1, op: position === 0 ? [letter] : [position, letter] });
+      expect(await typist.next("ack")).toEqual({ type: "ack", seq, rev: seq });
+      if (position === 0) front = letter + front;
+      else back += letter;
+    }
+    for (let rev = 1; rev <= total; rev += 1) {
+      const op = await watcher.next("op");
+      expect(op.rev).toBe(rev);
+      watched = applyOp(watched, op.op);
+    }
+    expect(watched).toBe(front + START + back);
+
+    await abortAllDurableObjects();
+    await typist.closed;
+    await watcher.closed;
+
+    // After the restart the object's text is the one its clients saw.
+    const watcherAgain = await connect(owner, session.id, { sinceRev: total });
+    const resumed = await watcherAgain.next("welcome");
+    expect(resumed.missed).toEqual([]);
+    expect(resumed.doc).toEqual({ rev: total, content: watched });
+
+    // An edit made at revision 100 and sent only now crosses 550 ops, more than the object keeps in memory: at
+    // revision 100 the text had 50 letters at each end, and "Let" becomes "Leave".
+    const late = await connect(editor, session.id, { clientId: "late" });
+    await late.next("welcome");
+    late.send({ type: "op", seq: 1, rev: 100, op: [50 + 3, { d: "Let" }, "Leave"] });
+    expect(await late.next("ack")).toEqual({ type: "ack", seq: 1, rev: total + 1 });
+    const rebased = await watcherAgain.next("op");
+    expect(rebased.rev).toBe(total + 1);
+    watched = applyOp(watched, rebased.op);
+    const expected = `${front}[C]Leave it [G]be${back}`;
+    expect(watched).toBe(expected);
+    expect(await documentOf(owner, session.id)).toEqual({ rev: total + 1, content: expected });
+  }, 120_000);
 });

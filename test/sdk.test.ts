@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   createSessionManagementService,
@@ -7,7 +7,7 @@ import {
   SessionApiError,
   type SessionManagementService,
 } from "../src/client";
-import { newUser, type TestUser } from "./helpers";
+import { api, newUser, type TestUser } from "./helpers";
 
 /** The SDK against the real Worker: its fetch is the Worker's own. */
 function sdkFor(user: TestUser | null): SessionManagementService {
@@ -167,9 +167,16 @@ describe("SessionManagementService against the Worker", () => {
     const song = await sdk.createSong({ title: "Blackbird", content: "[G]Blackbird singing" });
     const session = await sdk.createSession({ song_id: song.id, name: "Take one" });
 
+    const bassist = await newUser("bassist");
+    await sdk.inviteUsers(session.id, [{ user_id: bassist.id, role: "editor" }]);
+
     const started = await sdk.startRecording(session.id);
     expect(started).toMatchObject({ is_recording: true, recording_id: expect.any(String) });
     expect(await sdk.getRecordingStatus(session.id)).toMatchObject({ is_recording: true });
+    // What the recording holds: the bassist joining, a pause and the resume.
+    await sdkFor(bassist).joinSession(session.id);
+    await sdk.pauseSession(session.id);
+    await sdk.resumeSession(session.id);
     const stopped = await sdk.stopRecording(session.id);
     expect(stopped).toMatchObject({ is_recording: false, recording_id: started.recording_id });
 
@@ -178,17 +185,42 @@ describe("SessionManagementService against the Worker", () => {
     const manifest = await sdk.getRecording(session.id, started.recording_id!);
     expect(manifest).toMatchObject({ session_id: session.id, status: "stopped", start_content: song.content });
     const events = await sdk.getRecordingEvents(session.id, manifest.id);
-    expect(Array.isArray(events)).toBe(true);
+    expect(events.map((event) => [event.type, event.user_id, event.data])).toEqual([
+      ["user_joined", bassist.id, { role: "editor" }],
+      ["session_status", leader.id, { status: "paused" }],
+      ["session_status", leader.id, { status: "active" }],
+    ]);
+    expect(manifest.events_count).toBe(3);
     expect(await sdk.getSnapshot(session.id, manifest.id, 0)).toMatchObject({ content: song.content, at_ms: 0 });
 
+    // Two of ten places taken (5), nobody online (0), active within the hour (25), no contributions (0), a
+    // recording (5).
     const health = await sdk.getHealth(session.id);
-    expect(health.score).toBeGreaterThanOrEqual(0);
-    expect(health.score).toBeLessThanOrEqual(100);
-    expect(["excellent", "good", "fair", "poor"]).toContain(health.level);
+    expect(health).toMatchObject({ score: 35, level: "poor" });
+    expect(Object.fromEntries(health.factors.map((factor) => [factor.name, factor.points]))).toEqual({
+      participation: 5,
+      online: 0,
+      recency: 25,
+      contributors: 0,
+      edits: 0,
+      conversation: 0,
+      recording: 5,
+    });
+    expect(health).toEqual((await api("GET", `/sessions/${session.id}/health`, { user: leader })).body.data);
     expect((await sdk.getStats(session.id)).recordings.count).toBe(1);
 
     expect(await failure(sdk.getAdminStats())).toMatchObject({ status: 403, code: "FORBIDDEN" });
-    expect((await sdkFor(admin).getAdminStats()).total_sessions).toBeGreaterThanOrEqual(1);
+    // Counted from D1 around the call: sessions are only ever added, so the answer lies between the two counts.
+    const sessionsInD1 = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM sessions").first<{ n: number }>())!.n;
+    const countedBefore = await sessionsInD1();
+    const adminStats = await sdkFor(admin).getAdminStats();
+    const countedAfter = await sessionsInD1();
+    expect(countedBefore).toBeGreaterThanOrEqual(1);
+    for (const total of [adminStats.total_sessions, Object.values(adminStats.by_status).reduce((a, b) => a + b, 0)]) {
+      expect(total).toBeGreaterThanOrEqual(countedBefore);
+      expect(total).toBeLessThanOrEqual(countedAfter);
+    }
     expect(await sdkFor(admin).cleanup({ dry_run: true })).toMatchObject({ dry_run: true, errors: [] });
   });
 
