@@ -1,4 +1,4 @@
-import type { SessionRoom } from "./room/session-room";
+import type { Actor } from "./domain/actor";
 
 /** Settings read from the environment: vars in wrangler.toml, secrets in .dev.vars or `wrangler secret put`. */
 export interface Secrets {
@@ -14,16 +14,8 @@ export interface Secrets {
   WS_MESSAGES_PER_SECOND?: string;
 }
 
-export type Bindings = Omit<Env, "SESSION_ROOM" | "DEV_AUTH" | "CORS_ORIGINS"> &
-  Secrets & { SESSION_ROOM: DurableObjectNamespace<SessionRoom> };
-
-/** Who is asking, from a verified token. */
-export interface Actor {
-  userId: string;
-  email: string | null;
-  name: string | null;
-  isAdmin: boolean;
-}
+/** The bindings from the generated `Env` (`npm run types`), with the string settings typed as settings. */
+export type Bindings = Omit<Env, "DEV_AUTH" | "CORS_ORIGINS"> & Secrets;
 
 export interface AppEnv {
   Bindings: Bindings;

@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { authenticate } from "../auth/middleware";
 import { issueTicket, TicketError, verifyTicket } from "../auth/tickets";
+import type { Actor } from "../domain/actor";
 import { CLOSE } from "../domain/protocol";
-import type { Actor, AppEnv } from "../env";
+import type { AppEnv } from "../env";
 import { refusedSocket } from "../room/refused-socket";
+import { authenticate } from "./auth";
 import { ApiError, errorBody, notFound } from "./errors";
 import { responses, security } from "./openapi";
 import { archivedRefusal, roomFor } from "./rooms";

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { sessions } from "../db/schema";
-import type { Actor, Bindings } from "../env";
+import type { Actor } from "../domain/actor";
+import type { Bindings } from "../env";
 import { ArchivedSession, loadArchive, type SessionArchive } from "../room/archive";
 import { failure, type RoomError, type RoomResult } from "../room/result";
 import type { SessionRoom } from "../room/session-room";

@@ -4,7 +4,8 @@
  * carries its own `typ` and audience; bearer verification refuses both explicitly, whatever JWT_AUDIENCE says.
  */
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import type { Actor, Secrets } from "../env";
+import type { Actor } from "../domain/actor";
+import type { Secrets } from "../env";
 
 export const TICKET_TTL_SECONDS = 60;
 /** The `typ` header and the audience of every ticket; no sign-in token carries either. */

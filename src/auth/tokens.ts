@@ -8,7 +8,8 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
-import type { Actor, Secrets } from "../env";
+import type { Actor } from "../domain/actor";
+import type { Secrets } from "../env";
 import { TICKET_AUDIENCE, TICKET_TYPE } from "./tickets";
 
 const CLOCK_TOLERANCE_SECONDS = 30;

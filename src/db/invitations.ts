@@ -1,5 +1,5 @@
 import { and, count, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
-import type { Actor } from "../env";
+import type { Actor } from "../domain/actor";
 import type { Database } from "./client";
 import { sessionInvitations, sessions } from "./schema";
 import { type Cursor, encodeCursor } from "./sessions";

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, or, type SQL, sql } from "drizzle-orm";
-import type { Actor } from "../env";
+import type { Actor } from "../domain/actor";
 import type { Database } from "./client";
 import { songShares, songs } from "./schema";
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Actor } from "../env";
+import type { Actor } from "../domain/actor";
 import type { Database } from "./client";
 import { users } from "./schema";
 
@@ -27,8 +27,4 @@ export async function rememberUser(db: Database, actor: Actor): Promise<void> {
     });
   if (seen.size >= SEEN_LIMIT) seen.clear();
   seen.set(actor.userId, fingerprint);
-}
-
-export function displayName(actor: Pick<Actor, "userId" | "email" | "name">): string {
-  return actor.name ?? actor.email?.split("@")[0] ?? actor.userId;
 }

@@ -2,10 +2,12 @@
  * Archived sessions: the whole session as one gzip'd JSON document in R2. Once archived, the Worker serves reads
  * from it, through the same view functions the live object uses.
  */
+
+import type { Actor } from "../domain/actor";
 import { authorize } from "../domain/permissions";
 import type { RecordingManifest, RecordingPlayback } from "../domain/recording";
 import type { ActivityQuery, Participant, SessionView } from "../domain/schemas";
-import type { Actor, Bindings } from "../env";
+import type { Bindings } from "../env";
 import {
   type ActivityChunk,
   type ActivityPage,

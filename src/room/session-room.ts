@@ -6,7 +6,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { writeBackLanded, writeBackSession } from "../db/song-writes";
-import { displayName } from "../db/users";
+import type { Actor } from "../domain/actor";
+import { displayName } from "../domain/actor";
 import { type Health, healthOf } from "../domain/health";
 import { decideJoin, invitationStands, inviteRefusal } from "../domain/membership";
 import type { MeasuredText } from "../domain/ot";
@@ -41,7 +42,7 @@ import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate,
 import { archiveDeadline, idleDeadline, mergeSettings, type SessionSettings } from "../domain/settings";
 import type { SessionConfig } from "../domain/templates";
 import { diffOp } from "../domain/text-diff";
-import type { Actor, Bindings } from "../env";
+import type { Bindings } from "../env";
 import {
   ACTIVITIES_KEPT,
   type ActivityChunk,

@@ -1,9 +1,10 @@
 import { createMiddleware } from "hono/factory";
-import { ApiError } from "../api/errors";
+import { TokenError, verifyToken } from "../auth/tokens";
 import { database } from "../db/client";
 import { rememberUser } from "../db/users";
-import type { Actor, AppEnv, Secrets } from "../env";
-import { TokenError, verifyToken } from "./tokens";
+import type { Actor } from "../domain/actor";
+import type { AppEnv, Secrets } from "../env";
+import { ApiError } from "./errors";
 
 export function bearerToken(header: string | undefined): string | null {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
