@@ -11,7 +11,10 @@ import { api, createSession, newUser, type TestUser } from "./helpers";
 
 const stubOf = (id: string) => env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(id));
 
-/** Writes `count` entries straight into the log (every third one private), then moves them all to R2. */
+/**
+ * Writes `count` entries straight into the log (every third one private), then moves them all to R2: the alarm, a
+ * minute later, writes one chunk of up to 1,000 waiting entries each time it rings.
+ */
 async function fillLog(sessionId: string, count: number) {
   await runInDurableObject(stubOf(sessionId), async (room, state) => {
     for (let index = 0; index < count; index += 1) {
@@ -23,8 +26,10 @@ async function fillLog(sessionId: string, count: number) {
         new Date().toISOString(),
       );
     }
-    const flush = (room as unknown as { flushActivities(force: boolean): Promise<void> }).flushActivities.bind(room);
-    for (let round = 0; round < Math.ceil(count / 1000) + 1; round += 1) await flush(true);
+    const session = room as SessionRoom;
+    session.clock = () => Date.now() + 61_000;
+    for (let round = 0; round < Math.ceil(count / 1000) + 1; round += 1) await session.alarm();
+    session.clock = () => Date.now();
   });
 }
 

@@ -4,9 +4,9 @@ import { database } from "../db/client";
 import { adminStats, overdueSessions } from "../db/lifecycle";
 import { AdminStatsSchema } from "../domain/schemas";
 import type { AppEnv, Bindings } from "../env";
+import { sessionGateway } from "../room/gateway";
 import { ApiError } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
-import { roomFor } from "./rooms";
 import { createRouter, ok } from "./router";
 
 export interface SweepReport {
@@ -33,8 +33,9 @@ export async function sweep(env: Bindings, dryRun: boolean): Promise<SweepReport
   for (const id of ids) {
     try {
       // A dry run asks each object what a real run would do, with the same state it would decide with.
-      const room = roomFor(env, id);
-      const result = dryRun ? await room.previewLifecycle() : await room.runLifecycle();
+      const result = await sessionGateway(env, id).call(null, (room) =>
+        dryRun ? room.previewLifecycle() : room.runLifecycle(),
+      );
       if (!result.ok) {
         report.errors.push({ session_id: id, message: result.error.message });
         continue;

@@ -15,9 +15,9 @@ import {
   SessionViewSchema,
   TransferSchema,
 } from "../domain/schemas";
+import { sessionGateway } from "../room/gateway";
 import { ApiError, invalidCursor } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
-import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -68,7 +68,14 @@ export const membershipRouter = createRouter()
     }),
     async (c) => {
       const { invitation_code } = c.req.valid("json");
-      return ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).join(c.get("actor"), invitation_code)));
+      return ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.join(c.get("actor"), invitation_code),
+          ),
+        ),
+      );
     },
   )
   .openapi(
@@ -80,7 +87,15 @@ export const membershipRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(z.object({ user_id: z.string(), left: z.literal(true) }), "Left the session"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).leave(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.leave(c.get("actor")),
+          ),
+        ),
+      ),
   )
   .openapi(
     createRoute({
@@ -94,7 +109,11 @@ export const membershipRouter = createRouter()
     async (c) =>
       ok(
         c,
-        unwrap(await readSession(c.env, c.req.valid("param").id, (reader) => reader.listParticipants(c.get("actor")))),
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).read((reader) =>
+            reader.listParticipants(c.get("actor")),
+          ),
+        ),
       ),
   )
   .openapi(
@@ -127,7 +146,11 @@ export const membershipRouter = createRouter()
       );
       return ok(
         c,
-        unwrap(await roomFor(c.env, c.req.valid("param").id).invite(c.get("actor"), invitees, body.message)),
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.invite(c.get("actor"), invitees, body.message),
+          ),
+        ),
       );
     },
   )
@@ -142,7 +165,14 @@ export const membershipRouter = createRouter()
     }),
     async (c) => {
       const { id, invitationId } = c.req.valid("param");
-      return ok(c, unwrap(await roomFor(c.env, id).revokeInvitation(c.get("actor"), invitationId)));
+      return ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, id).call(c.get("actor"), (room) =>
+            room.revokeInvitation(c.get("actor"), invitationId),
+          ),
+        ),
+      );
     },
   )
   .openapi(
@@ -157,7 +187,14 @@ export const membershipRouter = createRouter()
     }),
     async (c) => {
       const { id, userId } = c.req.valid("param");
-      return ok(c, unwrap(await roomFor(c.env, id).changeRole(c.get("actor"), userId, c.req.valid("json").role)));
+      return ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, id).call(c.get("actor"), (room) =>
+            room.changeRole(c.get("actor"), userId, c.req.valid("json").role),
+          ),
+        ),
+      );
     },
   )
   .openapi(
@@ -172,7 +209,14 @@ export const membershipRouter = createRouter()
     }),
     async (c) => {
       const { id, userId } = c.req.valid("param");
-      return ok(c, unwrap(await roomFor(c.env, id).removeParticipant(c.get("actor"), userId)));
+      return ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, id).call(c.get("actor"), (room) =>
+            room.removeParticipant(c.get("actor"), userId),
+          ),
+        ),
+      );
     },
   )
   .openapi(
@@ -187,7 +231,11 @@ export const membershipRouter = createRouter()
     async (c) =>
       ok(
         c,
-        unwrap(await roomFor(c.env, c.req.valid("param").id).transfer(c.get("actor"), c.req.valid("json").user_id)),
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.transfer(c.get("actor"), c.req.valid("json").user_id),
+          ),
+        ),
       ),
   )
   .openapi(
@@ -206,7 +254,7 @@ export const membershipRouter = createRouter()
       ok(
         c,
         unwrap(
-          await readSession(c.env, c.req.valid("param").id, (reader) =>
+          await sessionGateway(c.env, c.req.valid("param").id).read((reader) =>
             reader.activities(c.get("actor"), c.req.valid("query")),
           ),
         ),

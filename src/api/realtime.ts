@@ -2,13 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { issueTicket, TicketError, verifyTicket } from "../auth/tickets";
 import type { Actor } from "../domain/actor";
-import { CLOSE } from "../domain/protocol";
 import type { AppEnv } from "../env";
-import { refusedSocket } from "../room/refused-socket";
+import { sessionGateway } from "../room/gateway";
 import { authenticate } from "./auth";
 import { ApiError, errorBody, notFound } from "./errors";
 import { responses, security } from "./openapi";
-import { archivedRefusal, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -31,7 +29,7 @@ export const ticketRouter = createRouter().openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const actor = c.get("actor");
-    unwrap(await roomFor(c.env, id).connectionCheck(actor));
+    unwrap(await sessionGateway(c.env, id).call(actor, (room) => room.connectionCheck(actor)));
     let ticket: Awaited<ReturnType<typeof issueTicket>>;
     try {
       ticket = await issueTicket(c.env, id, actor);
@@ -89,17 +87,12 @@ export async function upgradeToWebSocket(c: Context<AppEnv>): Promise<Response> 
         { path: "since_rev", message: "a revision number" },
       ]);
     }
-    const headers = new Headers({ Upgrade: "websocket", "X-Actor": JSON.stringify(actor) });
-    const query = new URLSearchParams({ client_id: clientId, ticket_id: ticketId, since_rev: sinceRev ?? "" });
-    const stub = c.env.SESSION_ROOM.get(c.env.SESSION_ROOM.idFromName(sessionId));
-    const response = await stub.fetch(`https://session-room/ws?${query}`, { headers });
-    if (response.status !== 404) return response;
-    // The object holds no session: archived (once the caller may see it), or never created.
-    const archived = await archivedRefusal(c.env, sessionId, actor);
-    if (!archived) return refusedSocket(CLOSE.noSession, "No such session");
-    return archived.error.code === "SESSION_NOT_ACTIVE"
-      ? refusedSocket(CLOSE.sessionClosed, "The session has been archived")
-      : refusedSocket(CLOSE.noAccess, archived.error.message);
+    return await sessionGateway(c.env, sessionId).upgrade({
+      actor,
+      clientId,
+      ticketId,
+      sinceRev: sinceRev === undefined ? null : Number(sinceRev),
+    });
   } catch (error) {
     if (error instanceof ApiError) {
       return new Response(JSON.stringify(errorBody(error.code, error.message, error.details)), {

@@ -18,9 +18,9 @@ import {
 } from "../domain/schemas";
 import type { Bindings } from "../env";
 import { gunzip, parseNdjson } from "../room/compression";
+import { sessionGateway } from "../room/gateway";
 import { ApiError } from "./errors";
 import { responses, security } from "./openapi";
-import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -71,7 +71,15 @@ export const recordingsRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(RecordingStatusSchema, "Recording"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).startRecording(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.startRecording(c.get("actor")),
+          ),
+        ),
+      ),
   )
   .openapi(
     createRoute({
@@ -83,7 +91,15 @@ export const recordingsRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(RecordingStatusSchema.extend({ recording_id: z.string() }), "Stopped"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).stopRecording(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.stopRecording(c.get("actor")),
+          ),
+        ),
+      ),
   )
   .openapi(
     createRoute({
@@ -94,7 +110,15 @@ export const recordingsRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(RecordingStatusSchema, "Whether a recording is running"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).recordingStatus(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.recordingStatus(c.get("actor")),
+          ),
+        ),
+      ),
   )
   .openapi(
     createRoute({
@@ -108,7 +132,9 @@ export const recordingsRouter = createRouter()
     async (c) =>
       ok(
         c,
-        unwrap(await readSession(c.env, c.req.valid("param").id, (reader) => reader.listRecordings(c.get("actor")))),
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).read((reader) => reader.listRecordings(c.get("actor"))),
+        ),
       ),
   )
   .openapi(
@@ -124,7 +150,8 @@ export const recordingsRouter = createRouter()
       const { id, rid } = c.req.valid("param");
       return ok(
         c,
-        unwrap(await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid))).manifest,
+        unwrap(await sessionGateway(c.env, id).read((reader) => reader.recordingPlayback(c.get("actor"), rid)))
+          .manifest,
       );
     },
   )
@@ -148,7 +175,9 @@ export const recordingsRouter = createRouter()
           { path: "from_ms", message: "must not be after to_ms" },
         ]);
       }
-      const playback = unwrap(await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid)));
+      const playback = unwrap(
+        await sessionGateway(c.env, id).read((reader) => reader.recordingPlayback(c.get("actor"), rid)),
+      );
       const encoder = new TextEncoder();
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
       const writer = writable.getWriter();
@@ -179,7 +208,9 @@ export const recordingsRouter = createRouter()
     async (c) => {
       const { id, rid } = c.req.valid("param");
       const { at_ms } = c.req.valid("query");
-      const playback = unwrap(await readSession(c.env, id, (reader) => reader.recordingPlayback(c.get("actor"), rid)));
+      const playback = unwrap(
+        await sessionGateway(c.env, id).read((reader) => reader.recordingPlayback(c.get("actor"), rid)),
+      );
       const events: RecordingEvent[] = [];
       for await (const batch of recordingEvents(c.env, playback, { to: at_ms })) events.push(...batch);
       return ok(c, { ...textAt(playback.manifest, events, at_ms), at_ms });
@@ -194,7 +225,15 @@ export const recordingsRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(HealthSchema, "Score, level and the factors behind them"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).health(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.health(c.get("actor")),
+          ),
+        ),
+      ),
   )
   .openapi(
     createRoute({
@@ -205,5 +244,13 @@ export const recordingsRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(SessionStatsSchema, "What happened in the session"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).stats(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.stats(c.get("actor")),
+          ),
+        ),
+      ),
   );

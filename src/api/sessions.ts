@@ -11,9 +11,9 @@ import {
   SessionViewSchema,
 } from "../domain/schemas";
 import { resolveSessionConfig } from "../domain/templates";
+import { sessionGateway } from "../room/gateway";
 import { ApiError, invalidCursor, notFound } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
-import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
 export const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -85,18 +85,20 @@ export const sessionsRouter = createRouter()
       const config = resolveSessionConfig(template, body);
       const id = crypto.randomUUID();
       const view = unwrap(
-        await roomFor(c.env, id).create(
-          {
-            id,
-            song_id: access.song.id,
-            song_content: access.song.content,
-            template_id: template?.id ?? null,
-            name: body.name,
-            description: body.description ?? null,
-            access_mode: body.access_mode,
-            config,
-          },
-          actor,
+        await sessionGateway(c.env, id).call(actor, (room) =>
+          room.create(
+            {
+              id,
+              song_id: access.song.id,
+              song_content: access.song.content,
+              template_id: template?.id ?? null,
+              name: body.name,
+              description: body.description ?? null,
+              access_mode: body.access_mode,
+              config,
+            },
+            actor,
+          ),
         ),
       );
       if (template) await countTemplateUse(db, template.id);
@@ -113,7 +115,7 @@ export const sessionsRouter = createRouter()
       responses: responses(SessionViewSchema, "The session as the caller may see it"),
     }),
     async (c) =>
-      ok(c, unwrap(await readSession(c.env, c.req.valid("param").id, (reader) => reader.view(c.get("actor"))))),
+      ok(c, unwrap(await sessionGateway(c.env, c.req.valid("param").id).read((reader) => reader.view(c.get("actor"))))),
   )
   .openapi(
     createRoute({
@@ -125,16 +127,44 @@ export const sessionsRouter = createRouter()
       responses: responses(SessionViewSchema, "The updated session"),
     }),
     async (c) =>
-      ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).update(c.get("actor"), c.req.valid("json")))),
+      ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.update(c.get("actor"), c.req.valid("json")),
+          ),
+        ),
+      ),
   )
   .openapi(statusRoute("pause", "Paused: viewers stay, edits wait"), async (c) =>
-    ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).transition(c.get("actor"), "pause"))),
+    ok(
+      c,
+      unwrap(
+        await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+          room.transition(c.get("actor"), "pause"),
+        ),
+      ),
+    ),
   )
   .openapi(statusRoute("resume", "Active again"), async (c) =>
-    ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).transition(c.get("actor"), "resume"))),
+    ok(
+      c,
+      unwrap(
+        await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+          room.transition(c.get("actor"), "resume"),
+        ),
+      ),
+    ),
   )
   .openapi(statusRoute("end", "Ended: read-only from now on"), async (c) =>
-    ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).transition(c.get("actor"), "end"))),
+    ok(
+      c,
+      unwrap(
+        await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+          room.transition(c.get("actor"), "end"),
+        ),
+      ),
+    ),
   )
   .openapi(
     createRoute({
@@ -145,5 +175,13 @@ export const sessionsRouter = createRouter()
       request: { params: SessionIdParam },
       responses: responses(z.object({ invitation_code: z.string() }), "The new code; the old one no longer works"),
     }),
-    async (c) => ok(c, unwrap(await roomFor(c.env, c.req.valid("param").id).rotateInvitationCode(c.get("actor")))),
+    async (c) =>
+      ok(
+        c,
+        unwrap(
+          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+            room.rotateInvitationCode(c.get("actor")),
+          ),
+        ),
+      ),
   );

@@ -374,6 +374,45 @@ export class Sequencer {
     }
     return this.edits;
   }
+  /** The stored ops in (afterRev, throughRev], oldest first, at most `limit` (all when -1), as stored. */
+  storedOps(
+    afterRev: number,
+    throughRev: number,
+    limit = -1,
+  ): { rev: number; client_id: string; seq: number; user_id: string; op: string; created_at: string }[] {
+    return this.sql
+      .exec<{ rev: number; client_id: string; seq: number; user_id: string; op: string; created_at: string }>(
+        "SELECT rev, client_id, seq, user_id, op, created_at FROM ops WHERE rev > ? AND rev <= ? ORDER BY rev LIMIT ?",
+        afterRev,
+        throughRev,
+        limit,
+      )
+      .toArray();
+  }
+
+  /** Ops stored in (fromRev, toRev] per author, most first. */
+  editorsBetween(fromRev: number, toRev: number): { user_id: string; edits: number }[] {
+    return this.sql
+      .exec<{ user_id: string; edits: number }>(
+        "SELECT user_id, count(*) AS edits FROM ops WHERE rev > ? AND rev <= ? GROUP BY user_id ORDER BY edits DESC",
+        fromRev,
+        toRev,
+      )
+      .toArray();
+  }
+
+  /** Authors of the ops stored since `since` (an ISO time). */
+  editorsSince(since: string): string[] {
+    return this.sql
+      .exec<{ user_id: string }>("SELECT DISTINCT user_id FROM ops WHERE created_at >= ?", since)
+      .toArray()
+      .map((row) => row.user_id);
+  }
+
+  /** How many stored ops are from `since` (an ISO time) on. */
+  editsSince(since: string): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ops WHERE created_at >= ?", since).one().n;
+  }
 }
 
 function clientKey(userId: string, clientId: string): string {

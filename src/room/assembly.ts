@@ -1,0 +1,166 @@
+/**
+ * Builds a session's modules over the object's ports, lower ones first, and composes the schedule: every deadline,
+ * every due step and what follows a change, in one place.
+ */
+import { ActivityLog } from "./activity-log";
+import { Archiver } from "./archiver";
+import { Comments } from "./comments";
+import { Invitations } from "./invitations";
+import { Lifecycle } from "./lifecycle";
+import { Membership } from "./membership";
+import { Outbox } from "./outbox";
+import { Participants } from "./participants";
+import type { AlarmPort, Clock, D1Port, SocketPort, SqlPort } from "./ports";
+import { Reads } from "./reads";
+import { Realtime } from "./realtime";
+import { Recorder } from "./recorder";
+import { Schedule } from "./schedule";
+import { Sequencer } from "./sequencer";
+import { SessionState } from "./session-state";
+import { Sockets } from "./sockets";
+import { SongSync } from "./song-sync";
+
+export interface RoomPorts {
+  storage: SqlPort;
+  sockets: SocketPort;
+  alarm: AlarmPort;
+  bucket: R2Bucket;
+  d1: D1Port;
+  clock: Clock;
+  messagesPerSecond: number;
+  /** Empties the object's storage and sets up an empty schema (after the archive). */
+  wipe: () => Promise<void>;
+}
+
+export interface RoomModules {
+  state: SessionState;
+  sequencer: Sequencer;
+  participants: Participants;
+  invitations: Invitations;
+  membership: Membership;
+  activity: ActivityLog;
+  recorder: Recorder;
+  comments: Comments;
+  sockets: Sockets;
+  lifecycle: Lifecycle;
+  reads: Reads;
+  songSync: SongSync;
+  outbox: Outbox;
+  schedule: Schedule;
+  archiver: Archiver;
+  realtime: Realtime;
+}
+
+export function buildRoom(ports: RoomPorts): RoomModules {
+  const state = new SessionState(ports.storage, ports.clock);
+  const sequencer = new Sequencer(ports.storage, () => state.now());
+  state.onForget(() => sequencer.forget());
+  const participants = new Participants(state);
+  const activity = new ActivityLog(state, ports.bucket);
+  const sockets = new Sockets(ports.sockets);
+  const invitations = new Invitations(state, participants, activity);
+  const recorder = new Recorder(state, sequencer, activity, ports.bucket);
+  const comments = new Comments(state, sequencer, activity, recorder);
+  const lifecycle = new Lifecycle(state, participants, sequencer, recorder, activity, sockets);
+  const reads = new Reads(state, participants, sequencer, comments, recorder, activity, sockets);
+  const songSync = new SongSync(state, sequencer, recorder, activity, sockets, ports.d1);
+  const outbox = new Outbox(
+    state,
+    participants,
+    invitations,
+    lifecycle,
+    recorder,
+    activity,
+    sockets,
+    songSync,
+    ports.d1,
+  );
+  const membership = new Membership({ state, participants, invitations, activity, recorder, sockets, reads });
+  const archiver = new Archiver({
+    state,
+    lifecycle,
+    outbox,
+    activity,
+    recorder,
+    sequencer,
+    participants,
+    comments,
+    reads,
+    sockets,
+    bucket: ports.bucket,
+    wipe: ports.wipe,
+  });
+  const schedule = new Schedule(ports.alarm, state, {
+    deadlines: [
+      () => {
+        const session = state.sessionOrNull();
+        return session && lifecycle.idleDeadlineMs(session);
+      },
+      () => {
+        const session = state.sessionOrNull();
+        return session && lifecycle.archiveDeadlineMs(session);
+      },
+      () => outbox.retryDeadline(),
+      () => activity.flushDeadline(),
+      () => songSync.autoSaveDeadline(),
+      () => recorder.flushDeadline(),
+      () => recorder.limitDeadline(),
+    ],
+    dueSteps: [
+      ["idle end", () => endIfIdle()],
+      ["recording limit", () => stopRecordingAtLimit()],
+      ["auto-save", () => songSync.autoSaveIfDue()],
+      ["projection", () => outbox.deliver()],
+      ["activity", () => activity.flush(false)],
+      ["recording", () => recorder.flush(false)],
+      ["archive", () => archiver.archiveIfDue()],
+    ],
+    afterChange: [() => outbox.deliver(), () => activity.flush(false), () => recorder.flush(false)],
+  });
+  const realtime = new Realtime({
+    state,
+    participants,
+    sequencer,
+    sockets,
+    comments,
+    recorder,
+    lifecycle,
+    reads,
+    schedule,
+    messagesPerSecond: ports.messagesPerSecond,
+  });
+
+  /** Ends a session nobody used for its idle timeout, and says so to the sockets. */
+  function endIfIdle(): void {
+    if (lifecycle.endIfIdle()) lifecycle.announceStatus();
+  }
+
+  /** Stops a recording that reached its maximum length, and says so to the sockets. */
+  function stopRecordingAtLimit(): void {
+    const stopped = state.transaction(() => {
+      const recording = recorder.stopAtLimit();
+      if (recording) state.enqueue("session");
+      return recording;
+    });
+    if (stopped) sockets.broadcast({ type: "recording", is_recording: false, recording_id: stopped.id });
+  }
+
+  return {
+    state,
+    sequencer,
+    participants,
+    invitations,
+    membership,
+    activity,
+    recorder,
+    comments,
+    sockets,
+    lifecycle,
+    reads,
+    songSync,
+    outbox,
+    schedule,
+    archiver,
+    realtime,
+  };
+}
