@@ -17,10 +17,10 @@ import {
 } from "../domain/schemas";
 import { ApiError, invalidCursor } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
+import { SessionIdParam } from "./params";
 import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
-const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const ParticipantParams = SessionIdParam.extend({
   userId: z
     .string()

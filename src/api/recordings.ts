@@ -20,10 +20,10 @@ import type { Bindings } from "../env";
 import { gunzip, parseNdjson } from "../room/compression";
 import { ApiError } from "./errors";
 import { responses, security } from "./openapi";
+import { SessionIdParam } from "./params";
 import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
 
-const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const RecordingParams = SessionIdParam.extend({
   rid: z.uuid().openapi({ param: { name: "rid", in: "path" } }),
 });

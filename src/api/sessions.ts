@@ -13,10 +13,9 @@ import {
 import { resolveSessionConfig } from "../domain/templates";
 import { ApiError, invalidCursor, notFound } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
+import { SessionIdParam } from "./params";
 import { readSession, roomFor } from "./rooms";
 import { createRouter, ok, unwrap } from "./router";
-
-export const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 const statusRoute = (action: "pause" | "resume" | "end", description: string) =>
   createRoute({
