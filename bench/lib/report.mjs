@@ -1,4 +1,7 @@
-/** Turns the results into the targets verdict, the table on stdout and docs/benchmarks.md. */
+/**
+ * From the results of a run: the memory per live session, each target's verdict (figure, goal, met or not) and the
+ * plain-text table that bench/run.mjs prints. docs/benchmarks.md is written by docs.mjs, which shares STORAGE_SLACK.
+ */
 import { round } from "./proc.mjs";
 import { fmt, ratio, thousands } from "./stats.mjs";
 

@@ -18,9 +18,9 @@ import {
 import { sessionGateway } from "../room/gateway";
 import { ApiError, invalidCursor } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
+import { SessionIdParam } from "./params";
 import { createRouter, ok, unwrap } from "./router";
 
-const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const ParticipantParams = SessionIdParam.extend({
   userId: z
     .string()

@@ -7,9 +7,9 @@ import { sessionGateway } from "../room/gateway";
 import { authenticate } from "./auth";
 import { ApiError, errorBody, notFound } from "./errors";
 import { responses, security } from "./openapi";
+import { SessionIdParam } from "./params";
 import { createRouter, ok, unwrap } from "./router";
 
-const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

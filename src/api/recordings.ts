@@ -21,9 +21,9 @@ import { gunzip, parseNdjson } from "../room/compression";
 import { sessionGateway } from "../room/gateway";
 import { ApiError } from "./errors";
 import { responses, security } from "./openapi";
+import { SessionIdParam } from "./params";
 import { createRouter, ok, unwrap } from "./router";
 
-const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const RecordingParams = SessionIdParam.extend({
   rid: z.uuid().openapi({ param: { name: "rid", in: "path" } }),
 });

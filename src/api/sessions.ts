@@ -14,9 +14,8 @@ import { resolveSessionConfig } from "../domain/templates";
 import { sessionGateway } from "../room/gateway";
 import { ApiError, invalidCursor, notFound } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
+import { SessionIdParam } from "./params";
 import { createRouter, ok, unwrap } from "./router";
-
-export const SessionIdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 const statusRoute = (action: "pause" | "resume" | "end", description: string) =>
   createRoute({
