@@ -65,6 +65,30 @@ export function editOp(before: string, after: string, caret: number = after.leng
   return op;
 }
 
+/**
+ * Where code point `position` of the text before `op` is in the text after it, when someone else made the edit: text
+ * inserted exactly there lands after it (a caret stays put before a remote insert), and a deletion around it pulls it
+ * back to where the deletion starts.
+ */
+export function shiftPosition(position: number, op: TextOp): number {
+  let at = 0; // how far the op has got, counted in the text after it
+  let moved = position;
+  for (const component of op) {
+    if (at >= moved) break;
+    if (typeof component === "number") {
+      at += component;
+    } else if (typeof component === "string") {
+      const length = codePointCount(component);
+      at += length;
+      moved += length;
+    } else {
+      const length = typeof component.d === "number" ? component.d : codePointCount(component.d);
+      moved -= Math.min(length, moved - at);
+    }
+  }
+  return moved;
+}
+
 /** 1-based line and column of code point `codePoint`, for "who is where". */
 export function lineAndColumn(text: string, codePoint: number): { line: number; column: number } {
   const before = text.slice(0, toUtf16(text, codePoint));
