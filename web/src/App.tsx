@@ -1,5 +1,5 @@
+import { createSessionManagementService } from "chordme-sessions/client";
 import { useCallback, useMemo, useState } from "react";
-import { createSessionManagementService } from "../../src/client";
 import { HomePage } from "./components/HomePage";
 import { JoinPage } from "./components/JoinPage";
 import { SessionPage } from "./components/SessionPage";

@@ -1,5 +1,5 @@
+import type { Cursor, Participant, PresenceState, PresenceStatus, RealtimeSession } from "chordme-sessions/client";
 import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
-import type { Cursor, Participant, PresenceState, PresenceStatus, RealtimeSession } from "../../../src/client";
 import { editOp, lineAndColumn, shiftPosition, toCodePoint, toUtf16 } from "../lib/text";
 
 interface ChordEditorProps {

@@ -1,5 +1,5 @@
+import type { Invitation } from "chordme-sessions/client";
 import { useCallback, useEffect, useState } from "react";
-import type { Invitation } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatRelative } from "../lib/format";
 import { navigate } from "../lib/router";

@@ -1,5 +1,5 @@
+import type { Cursor, SessionView } from "chordme-sessions/client";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { Cursor, SessionView } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { type LiveComment, type LiveState, useLiveSession } from "../lib/live";
 import { navigate } from "../lib/router";

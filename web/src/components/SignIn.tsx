@@ -1,5 +1,5 @@
+import { createSessionManagementService, friendlyMessage } from "chordme-sessions/client";
 import { type FormEvent, useEffect, useState } from "react";
-import { createSessionManagementService, friendlyMessage } from "../../../src/client";
 import { devAuthAvailable, userFromToken } from "../lib/auth";
 import { ErrorNote } from "./common";
 

@@ -2,7 +2,7 @@
  * The editor speaks UTF-16 (a textarea's selection), the realtime protocol speaks code points: conversions, and the
  * op that turns the text before an input event into the text after it.
  */
-import type { TextOp } from "../../../src/client";
+import type { TextOp } from "chordme-sessions/client";
 
 const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
