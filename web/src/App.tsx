@@ -1,12 +1,12 @@
+import { createSessionManagementService } from "chordme-sessions/client";
 import { useCallback, useMemo, useState } from "react";
-import { createSessionManagementService } from "../../src/client";
-import { HomePage } from "./components/HomePage";
-import { JoinPage } from "./components/JoinPage";
-import { SessionPage } from "./components/SessionPage";
-import { SignIn } from "./components/SignIn";
 import { AppContext, type AppContextValue } from "./lib/app";
 import { clearToken, loadToken, saveToken, userFromToken } from "./lib/auth";
 import { navigate, useRoute } from "./lib/router";
+import { HomePage } from "./pages/HomePage";
+import { JoinPage } from "./pages/JoinPage";
+import { SessionPage } from "./pages/SessionPage";
+import { SignInPage } from "./pages/SignInPage";
 
 const service = createSessionManagementService({ baseUrl: window.location.origin, getToken: loadToken });
 
@@ -27,7 +27,7 @@ export function App() {
 
   if (!token || !context || expired) {
     return (
-      <SignIn
+      <SignInPage
         notice={expired ? "Your sign-in expired. Please sign in again." : notice}
         onSignedIn={(fresh) => {
           saveToken(fresh);

@@ -1,7 +1,10 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
-import "./styles.css";
+// The stylesheet in three parts, imported in cascade order: where rules tie, the later one wins.
+import "./styles/base.css";
+import "./styles/home.css";
+import "./styles/session.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

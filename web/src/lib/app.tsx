@@ -1,6 +1,6 @@
 /** What every screen needs: the API, the signed-in user, sign-out, and errors as sentences. */
+import { friendlyMessage, SessionApiError, type SessionManagementService } from "chordme-sessions/client";
 import { createContext, useCallback, useContext } from "react";
-import { friendlyMessage, SessionApiError, type SessionManagementService } from "../../../src/client";
 import type { SignedInUser } from "./auth";
 
 export interface AppContextValue {

@@ -1,5 +1,4 @@
 /** One RealtimeSession per open session page, and its events as React state. */
-import { useEffect, useState } from "react";
 import {
   friendlyMessage,
   type Participant,
@@ -10,7 +9,8 @@ import {
   type Role,
   type SessionStatus,
   type StatusEvent,
-} from "../../../src/client";
+} from "chordme-sessions/client";
+import { useEffect, useState } from "react";
 import { loadToken } from "./auth";
 
 export type LiveComment = RealtimeEvents["comment"];

@@ -2,7 +2,7 @@
  * The editor speaks UTF-16 (a textarea's selection), the realtime protocol speaks code points: conversions, and the
  * op that turns the text before an input event into the text after it.
  */
-import type { TextOp } from "../../../src/client";
+import type { TextOp } from "chordme-sessions/client";
 
 const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
@@ -63,6 +63,30 @@ export function editOp(before: string, after: string, caret: number = after.leng
   if (removed) op.push({ d: codePointCount(removed) });
   if (inserted) op.push(inserted);
   return op;
+}
+
+/**
+ * Where code point `position` of the text before `op` is in the text after it, when someone else made the edit: text
+ * inserted exactly there lands after it (a caret stays put before a remote insert), and a deletion around it pulls it
+ * back to where the deletion starts.
+ */
+export function shiftPosition(position: number, op: TextOp): number {
+  let at = 0; // how far the op has got, counted in the text after it
+  let moved = position;
+  for (const component of op) {
+    if (at >= moved) break;
+    if (typeof component === "number") {
+      at += component;
+    } else if (typeof component === "string") {
+      const length = codePointCount(component);
+      at += length;
+      moved += length;
+    } else {
+      const length = typeof component.d === "number" ? component.d : codePointCount(component.d);
+      moved -= Math.min(length, moved - at);
+    }
+  }
+  return moved;
 }
 
 /** 1-based line and column of code point `codePoint`, for "who is where". */

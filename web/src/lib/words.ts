@@ -1,5 +1,12 @@
 /** Roles, permissions, statuses and access modes in a musician's words. */
-import type { AccessMode, AssignableRole, Permission, PermissionMap, Role, SessionStatus } from "../../../src/client";
+import type {
+  AccessMode,
+  AssignableRole,
+  Permission,
+  PermissionMap,
+  Role,
+  SessionStatus,
+} from "chordme-sessions/client";
 
 export const ROLE_LABELS: Record<Role, string> = {
   owner: "Leader",

@@ -1,5 +1,5 @@
+import type { Role, SessionStatus, SessionSummary } from "chordme-sessions/client";
 import { useCallback, useEffect, useState } from "react";
-import type { Role, SessionStatus, SessionSummary } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatDateTime, formatRelative, timeZone } from "../lib/format";
 import { ACCESS_LABELS, ROLE_LABELS, STATUS_LABELS } from "../lib/words";

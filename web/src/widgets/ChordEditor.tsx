@@ -1,7 +1,6 @@
+import type { Cursor, Participant, PresenceState, PresenceStatus, RealtimeSession } from "chordme-sessions/client";
 import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
-import type { Cursor, Participant, PresenceState, PresenceStatus, RealtimeSession } from "../../../src/client";
-import { transformCursor } from "../../../src/client/ot-client";
-import { editOp, lineAndColumn, toCodePoint, toUtf16 } from "../lib/text";
+import { editOp, lineAndColumn, shiftPosition, toCodePoint, toUtf16 } from "../lib/text";
 
 interface ChordEditorProps {
   realtime: RealtimeSession;
@@ -63,9 +62,8 @@ export function ChordEditor({
         textarea.value = event.text;
         if (before) {
           // Keep the caret where it was in the text, not at the same index: the remote change may be before it.
-          const moved = transformCursor(before, event.op, false) ?? before;
-          const anchor = toUtf16(event.text, moved.anchor);
-          const head = toUtf16(event.text, moved.head);
+          const anchor = toUtf16(event.text, shiftPosition(before.anchor, event.op));
+          const head = toUtf16(event.text, shiftPosition(before.head, event.op));
           textarea.setSelectionRange(
             Math.min(anchor, head),
             Math.max(anchor, head),

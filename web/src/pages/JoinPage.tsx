@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { navigate } from "../lib/router";
-import { ErrorNote } from "./common";
+import { ErrorNote } from "../widgets/common";
 
 /** Where a shared link lands: one button to join with the link's invitation code. */
 export function JoinPage({ sessionId, code }: { sessionId: string; code: string | null }) {

@@ -1,5 +1,5 @@
+import type { AccessMode, AssignableRole, Song, Template } from "chordme-sessions/client";
 import { type FormEvent, useEffect, useId, useState } from "react";
-import type { AccessMode, AssignableRole, Song, Template } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { ACCESS_LABELS, ASSIGNABLE, describePermissionMap, ROLE_LABELS } from "../lib/words";
 import { ErrorNote } from "./common";

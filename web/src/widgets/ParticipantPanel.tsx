@@ -1,5 +1,12 @@
+import type {
+  AssignableRole,
+  Participant,
+  Permission,
+  PresenceState,
+  Role,
+  SessionView,
+} from "chordme-sessions/client";
 import { type FormEvent, useState } from "react";
-import type { AssignableRole, Participant, Permission, PresenceState, Role, SessionView } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { joinUrl } from "../lib/router";
 import { ASSIGNABLE, ROLE_LABELS } from "../lib/words";

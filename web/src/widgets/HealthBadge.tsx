@@ -1,5 +1,5 @@
+import type { SessionHealth } from "chordme-sessions/client";
 import { useEffect, useState } from "react";
-import type { SessionHealth } from "../../../src/client";
 import { useApp } from "../lib/app";
 
 const REFRESH_MS = 30_000;

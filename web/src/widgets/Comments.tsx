@@ -1,5 +1,5 @@
+import type { Cursor, Participant, RealtimeSession } from "chordme-sessions/client";
 import { type FormEvent, useState } from "react";
-import type { Cursor, Participant, RealtimeSession } from "../../../src/client";
 import { formatDateTime } from "../lib/format";
 import type { LiveComment } from "../lib/live";
 import { lineAndColumn } from "../lib/text";

@@ -1,16 +1,16 @@
+import type { Cursor, SessionView } from "chordme-sessions/client";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { Cursor, SessionView } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { type LiveComment, type LiveState, useLiveSession } from "../lib/live";
 import { navigate } from "../lib/router";
 import { ACCESS_LABELS, readOnlyReason } from "../lib/words";
-import { ActivityFeed } from "./ActivityFeed";
-import { ChordEditor } from "./ChordEditor";
-import { Comments } from "./Comments";
-import { ErrorNote, RoleBadge, StatusBadge } from "./common";
-import { HealthBadge } from "./HealthBadge";
-import { ParticipantPanel } from "./ParticipantPanel";
-import { RecordingPanel } from "./RecordingPanel";
+import { ActivityFeed } from "../widgets/ActivityFeed";
+import { ChordEditor } from "../widgets/ChordEditor";
+import { Comments } from "../widgets/Comments";
+import { ErrorNote, RoleBadge, StatusBadge } from "../widgets/common";
+import { HealthBadge } from "../widgets/HealthBadge";
+import { ParticipantPanel } from "../widgets/ParticipantPanel";
+import { RecordingPanel } from "../widgets/RecordingPanel";
 
 /** A live session: the shared chord sheet, the people, comments, recordings and what happened. */
 export function SessionPage({ sessionId }: { sessionId: string }) {

@@ -1,9 +1,9 @@
+import { createSessionManagementService, friendlyMessage } from "chordme-sessions/client";
 import { type FormEvent, useEffect, useState } from "react";
-import { createSessionManagementService, friendlyMessage } from "../../../src/client";
 import { devAuthAvailable, userFromToken } from "../lib/auth";
-import { ErrorNote } from "./common";
+import { ErrorNote } from "../widgets/common";
 
-interface SignInProps {
+interface SignInPageProps {
   onSignedIn: (token: string) => void;
   notice?: string | null;
 }
@@ -11,7 +11,7 @@ interface SignInProps {
 const anonymous = createSessionManagementService({ baseUrl: window.location.origin, getToken: () => null });
 
 /** A development token under DEV_AUTH, otherwise a token pasted from ChordMe. */
-export function SignIn({ onSignedIn, notice }: SignInProps) {
+export function SignInPage({ onSignedIn, notice }: SignInPageProps) {
   const [devAuth, setDevAuth] = useState<boolean | null>(null);
   const [pasting, setPasting] = useState(false);
   const [name, setName] = useState("");

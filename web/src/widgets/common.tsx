@@ -1,4 +1,4 @@
-import type { Role, SessionStatus } from "../../../src/client";
+import type { Role, SessionStatus } from "chordme-sessions/client";
 import { ROLE_LABELS, STATUS_LABELS } from "../lib/words";
 
 export function ErrorNote({ message }: { message: string | null | undefined }) {

@@ -1,5 +1,5 @@
+import type { Activity } from "chordme-sessions/client";
 import { useCallback, useEffect, useState } from "react";
-import type { Activity } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { ErrorNote } from "./common";

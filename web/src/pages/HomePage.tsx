@@ -1,12 +1,12 @@
+import type { Invitation } from "chordme-sessions/client";
 import { useCallback, useEffect, useState } from "react";
-import type { Invitation } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatRelative } from "../lib/format";
 import { navigate } from "../lib/router";
 import { ROLE_LABELS } from "../lib/words";
-import { CreateSessionModal } from "./CreateSessionModal";
-import { ErrorNote } from "./common";
-import { SessionList } from "./SessionList";
+import { CreateSessionModal } from "../widgets/CreateSessionModal";
+import { ErrorNote } from "../widgets/common";
+import { SessionList } from "../widgets/SessionList";
 
 export function HomePage() {
   const [creating, setCreating] = useState(false);

@@ -1,5 +1,5 @@
+import { type RecordingManifest, type RecordingStatus, SessionApiError } from "chordme-sessions/client";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type RecordingManifest, type RecordingStatus, SessionApiError } from "../../../src/client";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatDateTime, formatDuration } from "../lib/format";
 import { ErrorNote } from "./common";
