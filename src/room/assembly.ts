@@ -10,26 +10,25 @@ import { Lifecycle } from "./lifecycle";
 import { Membership } from "./membership";
 import { Outbox } from "./outbox";
 import { Participants } from "./participants";
-import type { AlarmPort, Clock, D1Port, SocketPort, SqlPort } from "./ports";
+import type { Clock, D1Port, SocketPort, StoragePort } from "./ports";
 import { Reads } from "./reads";
 import { Realtime } from "./realtime";
 import { Recorder } from "./recorder";
+import type { LifecycleOutcome } from "./rpc-types";
 import { Schedule } from "./schedule";
+import { migrateRoom } from "./schema";
 import { Sequencer } from "./sequencer";
 import { SessionState } from "./session-state";
 import { Sockets } from "./sockets";
 import { SongSync } from "./song-sync";
 
 export interface RoomPorts {
-  storage: SqlPort;
+  storage: StoragePort;
   sockets: SocketPort;
-  alarm: AlarmPort;
   bucket: R2Bucket;
   d1: D1Port;
   clock: Clock;
   messagesPerSecond: number;
-  /** Empties the object's storage and sets up an empty schema (after the archive). */
-  wipe: () => Promise<void>;
 }
 
 export interface RoomModules {
@@ -49,6 +48,8 @@ export interface RoomModules {
   schedule: Schedule;
   archiver: Archiver;
   realtime: Realtime;
+  /** What the cleanup sweep asks of an object it thinks overdue: the alarm's work, and what it did. */
+  sweep(): Promise<LifecycleOutcome>;
 }
 
 export function buildRoom(ports: RoomPorts): RoomModules {
@@ -88,9 +89,14 @@ export function buildRoom(ports: RoomPorts): RoomModules {
     reads,
     sockets,
     bucket: ports.bucket,
-    wipe: ports.wipe,
+    wipe: async () => {
+      await ports.storage.deleteAlarm();
+      await ports.storage.deleteAll();
+      // An empty schema, so later calls find no session (the Worker then serves the archive).
+      migrateRoom(ports.storage.sql);
+    },
   });
-  const schedule = new Schedule(ports.alarm, state, {
+  const schedule = new Schedule(ports.storage, state, {
     deadlines: [
       () => {
         const session = state.sessionOrNull();
@@ -145,7 +151,23 @@ export function buildRoom(ports: RoomPorts): RoomModules {
     if (stopped) sockets.broadcast({ type: "recording", is_recording: false, recording_id: stopped.id });
   }
 
+  async function sweep(): Promise<LifecycleOutcome> {
+    const before = state.sessionOrNull()?.status;
+    await schedule.runDue();
+    const after = state.sessionOrNull()?.status ?? "archived";
+    if (after === before && before) {
+      // Nothing was due: D1's deadline was stale, so give it the object's truth.
+      state.enqueue("session");
+      await schedule.settle();
+    }
+    return {
+      ended: (before === "active" || before === "paused") && after !== before,
+      archived: before !== undefined && before !== "archived" && after === "archived",
+    };
+  }
+
   return {
+    sweep,
     state,
     sequencer,
     participants,

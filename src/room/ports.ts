@@ -11,6 +11,11 @@ export interface SqlPort {
   transactionSync<T>(body: () => T): T;
 }
 
+/** The object's whole storage: its database, its one alarm, and emptying both (after the archive). */
+export interface StoragePort extends SqlPort, AlarmPort {
+  deleteAll(): Promise<void>;
+}
+
 /** Milliseconds since the epoch; tests move it forward. */
 export type Clock = () => number;
 

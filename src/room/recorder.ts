@@ -90,6 +90,36 @@ export class Recorder {
     return id;
   }
 
+  /** A recording started by someone: the session counts as used, and D1 learns it is recording. */
+  startBy(userId: string): string {
+    const id = this.start(userId);
+    this.state.touch();
+    this.state.enqueue("session");
+    return id;
+  }
+
+  /** The running recording stopped by someone; answers its id. */
+  stopBy(userId: string): string {
+    const active = this.active();
+    if (!active) refuse(409, "NOT_RECORDING", "Nothing is being recorded");
+    this.stop(active, userId);
+    this.state.touch();
+    this.state.enqueue("session");
+    return active.id;
+  }
+
+  /** A stopped recording's status, counting every event it recorded. */
+  stoppedStatus(id: string): RecordingStatus & { recording_id: string } {
+    const row = this.row(id)!;
+    return {
+      is_recording: false,
+      recording_id: id,
+      started_at: row.started_at,
+      events_count: this.eventsCount(row),
+      duration_ms: row.duration_ms,
+    };
+  }
+
   stop(recording: RecordingRow, stoppedBy: string | null, reason?: "max_length"): void {
     // A recording that ran past its limit ends at the limit, whenever the alarm came.
     const now = Math.min(this.state.clock(), recording.started_at_ms + MAX_RECORDING_MS);

@@ -34,7 +34,6 @@ export class SessionRoom extends DurableObject<Bindings> {
     this.room = buildRoom({
       storage: ctx.storage,
       sockets: ctx,
-      alarm: ctx.storage,
       bucket: env.BUCKET,
       d1: {
         db: env.DB,
@@ -43,12 +42,6 @@ export class SessionRoom extends DurableObject<Bindings> {
       },
       clock: () => this.clock(),
       messagesPerSecond: messagesPerSecond(env.WS_MESSAGES_PER_SECOND),
-      wipe: async () => {
-        await ctx.storage.deleteAlarm();
-        await ctx.storage.deleteAll();
-        // An empty schema, so later calls find no session (the Worker then serves the archive).
-        migrateRoom(ctx.storage.sql);
-      },
     });
     void ctx.blockConcurrencyWhile(async () => migrateRoom(ctx.storage.sql));
     // Answered by the runtime without waking the object.
@@ -169,13 +162,8 @@ export class SessionRoom extends DurableObject<Bindings> {
     const { state, recorder, sockets } = this.room;
     return this.change(
       () => {
-        const id = state.transaction(() => {
-          this.authorize(actor, "record");
-          const started = recorder.start(actor.userId);
-          state.touch();
-          state.enqueue("session");
-          return started;
-        });
+        this.authorize(actor, "record");
+        const id = state.transaction(() => recorder.startBy(actor.userId));
         sockets.broadcast({ type: "recording", is_recording: true, recording_id: id });
       },
       () => recorder.status(),
@@ -187,25 +175,13 @@ export class SessionRoom extends DurableObject<Bindings> {
     const { state, recorder, sockets } = this.room;
     return this.change(
       async () => {
-        const recording = state.transaction(() => {
-          this.authorize(actor, "record");
-          const active = recorder.active();
-          if (!active) refuse(409, "NOT_RECORDING", "Nothing is being recorded");
-          recorder.stop(active, actor.userId);
-          state.touch();
-          state.enqueue("session");
-          return active;
-        });
-        sockets.broadcast({ type: "recording", is_recording: false, recording_id: recording.id });
+        this.authorize(actor, "record");
+        const id = state.transaction(() => recorder.stopBy(actor.userId));
+        sockets.broadcast({ type: "recording", is_recording: false, recording_id: id });
         await recorder.flush(true);
-        return recording.id;
+        return id;
       },
-      (id) => {
-        const stopped = recorder.row(id)!;
-        const { started_at, duration_ms } = stopped;
-        const events_count = recorder.eventsCount(stopped);
-        return { is_recording: false, recording_id: id, started_at, events_count, duration_ms };
-      },
+      (id) => recorder.stoppedStatus(id),
     );
   }
 
@@ -248,21 +224,7 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   /** What the cleanup sweep asks of an object it thinks is overdue: the same work as the alarm. */
   runLifecycle(): Promise<RoomResult<LifecycleOutcome>> {
-    const { state, schedule } = this.room;
-    return this.run(async () => {
-      const before = state.sessionOrNull()?.status;
-      await schedule.runDue();
-      const after = state.sessionOrNull()?.status ?? "archived";
-      if (after === before && before) {
-        // Nothing was due: D1's deadline was stale, so give it the object's truth.
-        state.enqueue("session");
-        await schedule.settle();
-      }
-      return {
-        ended: (before === "active" || before === "paused") && after !== before,
-        archived: before !== undefined && before !== "archived" && after === "archived",
-      };
-    });
+    return this.run(() => this.room.sweep());
   }
 
   /** What `runLifecycle` would do now, changing nothing: the cleanup sweep's dry run. */
