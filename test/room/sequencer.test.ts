@@ -5,8 +5,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { applyOp, type TextOp } from "../src/domain/ot";
-import { RoomFailure } from "../src/room/result";
+import { applyOp, type TextOp } from "../../src/domain/ot";
+import { RoomFailure } from "../../src/room/result";
 import {
   CHECKPOINT_EVERY,
   MAX_LOG_BYTES,
@@ -14,7 +14,7 @@ import {
   type OpSubmission,
   Sequencer,
   type SubmitResult,
-} from "../src/room/sequencer";
+} from "../../src/room/sequencer";
 
 const START = "[C]Let it [G]be";
 const KEEP_ALL = () => Number.POSITIVE_INFINITY;
