@@ -466,23 +466,23 @@ function memorySection(mem) {
 
 /** Where each statement the object runs per op comes from in the service's code. */
 const SOURCES = {
-  "INSERT ops": "the op itself, stored before the ack (`handleOp`)",
+  "INSERT ops": "the op itself, stored before the ack (`Realtime.op`)",
   "SELECT ops":
-    "`opsSince(baseRev)` for the rebase and the duplicate check (`handleOp`); it reads the log only for a base revision older than the 512 ops kept in memory",
-  "SELECT participants": "`member()`: the author's participant row, for the edit permission (`handleOp`)",
-  "SELECT document": "`documentRow()` for the oldest kept revision (`handleOp`)",
-  "SELECT session":
-    "`requireSession()` / `sessionOrNull()`: the session row and its JSON columns, read and parsed again",
+    "`opsSince(baseRev)` for the rebase and the duplicate check (`Realtime.op`); it reads the log only for a base revision older than the 512 ops kept in memory",
+  "SELECT participants":
+    "`Participants.member()`: the author's participant row, for the edit permission (`Realtime.op`)",
+  "SELECT document": "the sequencer's checkpoint row, for the oldest kept revision (`Realtime.op`)",
+  "SELECT session": "`SessionState.sessionOrNull()`: the session row and its JSON columns, read and parsed again",
   "INSERT recording_events":
-    "a recording event other than an op (`capture`); ops are read from the op log when a chunk is written",
-  "UPDATE recordings": "the recording's `events_count`, bumped per event (`capture`)",
+    "a recording event other than an op (`Recorder.capture`); ops are read from the op log when a chunk is written",
+  "UPDATE recordings": "the recording's `events_count`, bumped per event (`Recorder.capture`)",
   "SELECT recording_events":
-    "`flushRecordingIfFull`: `count(*)` over the buffered events, which grows up to 1,000 rows",
+    "`Recorder.flushIfFull`: `count(*)` over the buffered events, which grows up to 1,000 rows",
   "SELECT recordings": "the running recording, looked up per op",
-  "SELECT meta": "`armAlarm` recomputing deadlines (outbox retry)",
-  "SELECT activities": "`armAlarm` recomputing deadlines (activity flush)",
+  "SELECT meta": "`Schedule.arm` recomputing deadlines (outbox retry)",
+  "SELECT activities": "`Schedule.arm` recomputing deadlines (activity flush)",
   "UPDATE document": "the checkpoint of the text every 100 ops",
-  "UPDATE session": "`touch()`: `last_activity_at`, at most once a minute",
+  "UPDATE session": "`SessionState.touch()`: `last_activity_at`, at most once a minute",
 };
 
 /**
@@ -574,7 +574,7 @@ function gapSection(r) {
       .sort((a, b) => b[1] - a[1]);
     const rowsShare = (cost.per_hour.do_rows_written * PRICES.do_rows_written_per_million) / 1e6 / cost.per_hour.usd;
     lines.push(
-      `- **Statements per op.** In the counted copy every edit op (recording on) ran ${fmt(cost.totals.do_sql_statements / cost.ops, 1)} SQL statements in the object, wrote ${fmt(cost.totals.do_rows_written / cost.ops, 2)} rows and read ${fmt(cost.totals.do_rows_read / cost.ops, 0)}. The ones that ran on (nearly) every op, from \`src/room/session-room.ts\` as it stood when the run started:`,
+      `- **Statements per op.** In the counted copy every edit op (recording on) ran ${fmt(cost.totals.do_sql_statements / cost.ops, 1)} SQL statements in the object, wrote ${fmt(cost.totals.do_rows_written / cost.ops, 2)} rows and read ${fmt(cost.totals.do_rows_read / cost.ops, 0)}. The ones that ran on (nearly) every op, from the session's modules in \`src/room/\` as they stood when the run started:`,
       "",
       head(["statement", "per op", "where it comes from"]),
       ...every.map(([kind, count]) => row([`\`${kind}\``, fmt(count, 2), SOURCES[kind] ?? ""])),
