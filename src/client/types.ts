@@ -135,6 +135,8 @@ export interface DevTokenRequest {
 /** The contract's error body. */
 export interface ErrorEnvelope {
   status: "error";
+  /** The same text as `error.message`. */
+  message: string;
   error: { code: string; message: string; details?: unknown };
 }
 

@@ -64,6 +64,7 @@ export const MaxParticipantsSchema = z.int().min(2).max(50);
 export const ErrorSchema = z
   .object({
     status: z.literal("error"),
+    message: z.string().openapi({ description: "The same text as error.message (ChordMe's client reads it here)" }),
     error: z.object({
       code: z.string().openapi({ example: "VALIDATION_ERROR" }),
       message: z.string(),
