@@ -235,6 +235,11 @@ const sessionFields = {
   started_at: isoTime,
   ended_at: isoTime.nullable(),
   last_activity_at: isoTime,
+  /** ChordMe's names (CONTRACT "ChordMe compatibility"): the same value as `last_activity_at`; a derived flag. */
+  last_activity: isoTime.openapi({ description: "ChordMe's name for last_activity_at; the same value" }),
+  auto_save_enabled: z.boolean().openapi({
+    description: "ChordMe's flag: true when settings.auto_save_interval is a positive number of seconds",
+  }),
   user_role: RoleSchema.nullable(),
   permissions: z.array(PermissionSchema),
   invitation_code: z.string().optional(),
