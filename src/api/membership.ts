@@ -252,7 +252,7 @@ export const membershipRouter = createRouter()
     async (c) => {
       const { activity_type, ...query } = c.req.valid("query");
       if (query.type && activity_type && query.type !== activity_type) {
-        throw validationError([{ path: ["activity_type"], message: "names another type than type" }]);
+        throw validationError([{ path: ["activity_type"], message: "must be the same as type when both are given" }]);
       }
       const page = unwrap(
         await sessionGateway(c.env, c.req.valid("param").id).read((reader) =>
