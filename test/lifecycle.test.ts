@@ -117,6 +117,7 @@ describe("idle sessions", () => {
       status: "archived",
       updated_at: viewAfter.body.data.updated_at,
       last_activity_at: viewAfter.body.data.last_activity_at,
+      last_activity: viewAfter.body.data.last_activity,
     });
     const activitiesAfter = (await api("GET", `/sessions/${session.id}/activities?limit=100`, { user: owner })).body
       .data.activities;

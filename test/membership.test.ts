@@ -159,7 +159,8 @@ describe("invitations", () => {
     const known = await newUser("known");
     await api("GET", "/sessions/my-sessions", { user: known }); // signs in, so the directory knows the email
     const session = await createSession(owner);
-    const result = await invite(owner, session.id, [
+    // `invited_users` is ChordMe's view of the same answer (CONTRACT §8).
+    const { invited_users: invitedUsers, ...result } = await invite(owner, session.id, [
       { email: known.email, role: "viewer" },
       { email: "nobody-yet@example.test", role: "viewer" },
       { user_id: owner.id, role: "viewer" },
@@ -172,6 +173,10 @@ describe("invitations", () => {
       ],
       errors: [],
     });
+    expect(invitedUsers).toMatchObject([
+      { user_id: null, email: known.email, role: "viewer" },
+      { user_id: null, email: "nobody-yet@example.test", role: "viewer" },
+    ]);
     const tooMany = await api("POST", `/sessions/${session.id}/invite`, {
       user: owner,
       body: { users: Array.from({ length: 51 }, (_, index) => ({ email: `p${index}@example.test`, role: "viewer" })) },

@@ -17,11 +17,18 @@ export class ApiError extends Error {
 
 export interface ErrorBody {
   status: "error";
+  /** The same text as `error.message`, at the top level where ChordMe's client reads it. */
+  message: string;
   error: { code: string; message: string; details?: unknown };
 }
 
+/** The one error body: every refusal, of a route, the middleware or the WebSocket upgrade, is built here. */
 export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
-  return { status: "error", error: details === undefined ? { code, message } : { code, message, details } };
+  return {
+    status: "error",
+    message,
+    error: details === undefined ? { code, message } : { code, message, details },
+  };
 }
 
 export const notFound = (what = "Resource") => new ApiError(404, "NOT_FOUND", `${what} not found`);

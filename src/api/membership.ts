@@ -3,10 +3,11 @@ import { database } from "../db/client";
 import { myInvitations, pendingInvitationsSentSince } from "../db/invitations";
 import { decodeCursor } from "../db/sessions";
 import {
+  ActivityAnswerSchema,
   ActivityQuerySchema,
-  ActivitySchema,
   InvitationSchema,
-  InviteResultSchema,
+  InviteAnswerSchema,
+  type InviteResult,
   InviteSchema,
   JoinSchema,
   PageQuerySchema,
@@ -16,7 +17,7 @@ import {
   TransferSchema,
 } from "../domain/schemas";
 import { sessionGateway } from "../room/gateway";
-import { ApiError, invalidCursor } from "./errors";
+import { ApiError, invalidCursor, validationError } from "./errors";
 import { jsonBody, responses, security } from "./openapi";
 import { SessionIdParam } from "./params";
 import { createRouter, ok, unwrap } from "./router";
@@ -123,7 +124,7 @@ export const membershipRouter = createRouter()
       tags: ["membership"],
       security,
       request: { params: SessionIdParam, body: jsonBody(InviteSchema) },
-      responses: responses(InviteResultSchema, "One result per invitee"),
+      responses: responses(InviteAnswerSchema, "One result per invitee; invited_users: those now invited"),
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -144,14 +145,12 @@ export const membershipRouter = createRouter()
           ? { email: entry.email.toLowerCase(), role: entry.role }
           : { user_id: entry.user_id, role: entry.role },
       );
-      return ok(
-        c,
-        unwrap(
-          await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
-            room.invite(c.get("actor"), invitees, body.message),
-          ),
+      const result = unwrap(
+        await sessionGateway(c.env, c.req.valid("param").id).call(c.get("actor"), (room) =>
+          room.invite(c.get("actor"), invitees, body.message),
         ),
       );
+      return ok(c, { ...result, invited_users: invitedUsers(result) });
     },
   )
   .openapi(
@@ -246,17 +245,39 @@ export const membershipRouter = createRouter()
       security,
       request: { params: SessionIdParam, query: ActivityQuerySchema },
       responses: responses(
-        z.object({ activities: z.array(ActivitySchema), next_cursor: z.string().nullable() }),
+        z.object({ activities: z.array(ActivityAnswerSchema), next_cursor: z.string().nullable() }),
         "Newest first; private entries only for those allowed to see them",
       ),
     }),
-    async (c) =>
-      ok(
-        c,
-        unwrap(
-          await sessionGateway(c.env, c.req.valid("param").id).read((reader) =>
-            reader.activities(c.get("actor"), c.req.valid("query")),
-          ),
+    async (c) => {
+      const { activity_type, ...query } = c.req.valid("query");
+      if (query.type && activity_type && query.type !== activity_type) {
+        throw validationError([{ path: ["activity_type"], message: "must be the same as type when both are given" }]);
+      }
+      const page = unwrap(
+        await sessionGateway(c.env, c.req.valid("param").id).read((reader) =>
+          reader.activities(c.get("actor"), { ...query, type: query.type ?? activity_type }),
         ),
-      ),
+      );
+      // ChordMe's name for `type` (CONTRACT "ChordMe compatibility").
+      return ok(c, { ...page, activities: page.activities.map((entry) => ({ ...entry, activity_type: entry.type })) });
+    },
   );
+
+/**
+ * ChordMe's `invited_users` (CONTRACT "ChordMe compatibility"): the entries now invited, in the shape they were
+ * asked (an email entry never learns a user id); `already_participant` entries are not among them.
+ */
+function invitedUsers(result: InviteResult) {
+  return result.invited
+    .filter((entry) => entry.status === "invited")
+    .map((entry) => {
+      const invitationId = (entry as { invitation_id?: unknown }).invitation_id;
+      return {
+        user_id: entry.user_id ?? null,
+        email: entry.email ?? null,
+        role: entry.role,
+        ...(typeof invitationId === "string" ? { invitation_id: invitationId } : {}),
+      };
+    });
+}

@@ -7,13 +7,13 @@ import type { z } from "@hono/zod-openapi";
 import type { AccessMode, AssignableRole, Permission, PermissionMap, Role, SessionStatus } from "../domain/permissions";
 import type { RecordingEvent } from "../domain/recording";
 import type {
+  ActivityAnswerSchema,
   ActivityQuerySchema,
-  ActivitySchema,
   AdminStatsSchema,
   HealthSchema,
   InvitationSchema,
+  InviteAnswerSchema,
   InviteeSchema,
-  InviteResultSchema,
   InviteSchema,
   MySessionsQuerySchema,
   Participant,
@@ -77,11 +77,11 @@ export interface SessionPage {
 // ---- membership ----
 export type Invitee = z.input<typeof InviteeSchema>;
 export type InviteRequest = z.input<typeof InviteSchema>;
-export type InviteResult = z.infer<typeof InviteResultSchema>;
+export type InviteResult = z.infer<typeof InviteAnswerSchema>;
 export type Invitation = z.infer<typeof InvitationSchema>;
 
 // ---- activity ----
-export type Activity = z.infer<typeof ActivitySchema>;
+export type Activity = z.infer<typeof ActivityAnswerSchema>;
 export type ActivityQuery = Partial<z.infer<typeof ActivityQuerySchema>>;
 export interface ActivityPage {
   activities: Activity[];
@@ -135,6 +135,8 @@ export interface DevTokenRequest {
 /** The contract's error body. */
 export interface ErrorEnvelope {
   status: "error";
+  /** The same text as `error.message`. */
+  message: string;
   error: { code: string; message: string; details?: unknown };
 }
 

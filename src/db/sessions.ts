@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { type PermissionMap, permissionsOf, type Role } from "../domain/permissions";
 import type { SessionSummary } from "../domain/schemas";
+import { autoSaveEnabled } from "../domain/settings";
 import type { Database } from "./client";
 import { sessionParticipants, sessions } from "./schema";
 
@@ -27,6 +28,8 @@ export function summaryOf(row: SessionRecord, role: Role | null): SessionSummary
     started_at: row.started_at,
     ended_at: row.ended_at,
     last_activity_at: row.last_activity_at,
+    last_activity: row.last_activity_at,
+    auto_save_enabled: autoSaveEnabled(row.settings as Record<string, unknown>),
     user_role: role,
     permissions: permissionsOf(role, row.permissions as PermissionMap),
   };

@@ -64,6 +64,7 @@ export const MaxParticipantsSchema = z.int().min(2).max(50);
 export const ErrorSchema = z
   .object({
     status: z.literal("error"),
+    message: z.string().openapi({ description: "The same text as error.message (ChordMe's client reads it here)" }),
     error: z.object({
       code: z.string().openapi({ example: "VALIDATION_ERROR" }),
       message: z.string(),
@@ -234,6 +235,11 @@ const sessionFields = {
   started_at: isoTime,
   ended_at: isoTime.nullable(),
   last_activity_at: isoTime,
+  /** ChordMe's names (CONTRACT "ChordMe compatibility"): the same value as `last_activity_at`; a derived flag. */
+  last_activity: isoTime.openapi({ description: "ChordMe's name for last_activity_at; the same value" }),
+  auto_save_enabled: z.boolean().openapi({
+    description: "ChordMe's flag: true when settings.auto_save_interval is a positive number of seconds",
+  }),
   user_role: RoleSchema.nullable(),
   permissions: z.array(PermissionSchema),
   invitation_code: z.string().optional(),
@@ -294,7 +300,7 @@ export const InviteeSchema = z
   .object({
     email: z.email().max(320).optional(),
     user_id: trimmed(1, 255).optional(),
-    role: AssignableRoleSchema,
+    role: AssignableRoleSchema.default("viewer"),
   })
   .refine(
     (entry) => (entry.email === undefined) !== (entry.user_id === undefined),
@@ -319,6 +325,21 @@ export const InviteResultSchema = z
     errors: z.array(z.object({ index: z.int(), code: z.string(), message: z.string() })),
   })
   .openapi("InviteResult");
+
+/** ChordMe's view of an invitation answer: the entries of `invited` with status "invited". */
+export const InvitedUserSchema = z
+  .object({
+    user_id: z.string().nullable().openapi({ description: "As asked: null for an entry asked by email" }),
+    email: z.string().nullable().openapi({ description: "As asked: null for an entry asked by user_id" }),
+    role: AssignableRoleSchema,
+    invitation_id: z.string().optional(),
+  })
+  .openapi("InvitedUser");
+
+/** What POST /sessions/{id}/invite answers: the session's result and ChordMe's `invited_users`. */
+export const InviteAnswerSchema = InviteResultSchema.extend({ invited_users: z.array(InvitedUserSchema) }).openapi(
+  "InviteAnswer",
+);
 
 export const InvitationSchema = z
   .object({
@@ -348,13 +369,35 @@ export const ActivitySchema = z
   })
   .openapi("Activity");
 
+/** An activity entry as GET /sessions/{id}/activities answers it: with `activity_type`, ChordMe's name for `type`. */
+export const ActivityAnswerSchema = ActivitySchema.extend({
+  activity_type: z.string().openapi({ description: "ChordMe's name for type; the same value" }),
+}).openapi("ActivityAnswer");
+
+/** How many entries `offset` may skip; further back, page with the cursor. */
+export const MAX_ACTIVITY_OFFSET = 10_000;
+
 export const ActivityQuerySchema = z.object({
   type: z.string().trim().min(1).max(64).optional(),
+  activity_type: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "ChordMe's name for type; give one of the two, or both the same" }),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z
     .string()
     .regex(/^\d{1,15}$/, "not a cursor from this list")
     .optional(),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_ACTIVITY_OFFSET)
+    .optional()
+    .openapi({ description: "Skip this many of the entries the page would start with (after the cursor, if any)" }),
 });
 
 export type Invite = z.infer<typeof InviteSchema>;

@@ -37,6 +37,15 @@ export function mergeSettings(...layers: (Record<string, unknown> | undefined | 
   return merged as SessionSettings;
 }
 
+/**
+ * Whether the session writes its text back to the song on a timer (ChordMe's `auto_save_enabled`): it does every
+ * `auto_save_interval` seconds, so whenever that is a positive number (always, within SETTINGS_BOUNDS).
+ */
+export function autoSaveEnabled(settings: Record<string, unknown>): boolean {
+  const interval = settings.auto_save_interval;
+  return typeof interval === "number" && interval > 0;
+}
+
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 

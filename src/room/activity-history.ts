@@ -39,6 +39,30 @@ export interface ActivityPage {
   next_cursor: string | null;
 }
 
+/** Entries one step of an `offset` skips at most; each step is one page's work, the chunk cap included. */
+const SKIP_STEP = 1_000;
+
+/**
+ * `query.offset` (ChordMe's paging): skips that many of the entries the reader would see, newest first, from the
+ * cursor if one is given, then answers the page after them. It skips with the cursor pages themselves, so the filter,
+ * the privacy rule and the entries only in R2 count exactly as they do for a page; the answer's `next_cursor` goes
+ * on from the page, with no offset.
+ */
+export async function pageAfterOffset(
+  query: ActivityQuery,
+  page: (query: ActivityQuery) => Promise<ActivityPage>,
+): Promise<ActivityPage> {
+  let toSkip = query.offset ?? 0;
+  let cursor = query.cursor;
+  while (toSkip > 0) {
+    const skipped = await page({ ...query, offset: undefined, cursor, limit: Math.min(toSkip, SKIP_STEP) });
+    if (!skipped.next_cursor) return { activities: [], next_cursor: null };
+    toSkip -= skipped.activities.length;
+    cursor = skipped.next_cursor;
+  }
+  return page({ ...query, offset: undefined, cursor });
+}
+
 /** An entry as a reader may see it: private ones only with `view_private`, and the privacy flag only for them. */
 export function visibleActivity(entry: Activity, query: ActivityQuery, seesPrivate: boolean): Activity | null {
   if (query.type && entry.type !== query.type) return null;

@@ -2,12 +2,14 @@
  * The session's activity log: entries appended with the change they describe, written to R2 as gzip NDJSON chunks,
  * and trimmed to the newest ACTIVITIES_KEPT in the object (older pages are read back from the chunks).
  */
-import type { Activity, ActivityQuery } from "../domain/schemas";
+import type { ActivityQuery } from "../domain/schemas";
 import {
   ACTIVITIES_KEPT,
   type ActivityChunk,
+  type ActivityPage,
   activityChunkKey,
   MAX_CHUNKS_PER_PAGE,
+  pageAfterOffset,
   pageWithHistory,
 } from "./activity-history";
 import { gzipNdjson } from "./compression";
@@ -60,11 +62,13 @@ export class ActivityLog {
     };
   }
 
-  /** One page, newest first; what is older than the kept entries is read from the chunks in R2. */
-  async page(
-    query: ActivityQuery,
-    seesPrivate: boolean,
-  ): Promise<{ activities: Activity[]; next_cursor: string | null }> {
+  /** One page, newest first, after `query.offset` entries; what is older than the kept entries is read from R2. */
+  page(query: ActivityQuery, seesPrivate: boolean): Promise<ActivityPage> {
+    return pageAfterOffset(query, (step) => this.pageAt(step, seesPrivate));
+  }
+
+  /** One page from the cursor (or the newest entry), newest first. */
+  private async pageAt(query: ActivityQuery, seesPrivate: boolean): Promise<ActivityPage> {
     const before = query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER;
     const rows = this.sql
       .exec(

@@ -12,6 +12,7 @@ import {
   type ActivityChunk,
   type ActivityPage,
   chunksBefore,
+  pageAfterOffset,
   pageWithHistory,
   visibleActivity,
 } from "./activity-history";
@@ -81,6 +82,11 @@ export class ArchivedSession {
     const denial = this.check(actor, "read", () => null);
     if (!denial.ok) return denial;
     const seesPrivate = this.check(actor, "view_private", () => true).ok;
+    return success(await pageAfterOffset(query, (step) => this.activityPage(step, seesPrivate)));
+  }
+
+  /** One page from the cursor (or the newest entry), newest first, as the live log answers it. */
+  private async activityPage(query: ActivityQuery, seesPrivate: boolean): Promise<ActivityPage> {
     const before = query.cursor ? Number(query.cursor) : Number.POSITIVE_INFINITY;
     const kept = [...this.archive.activities]
       .sort((a, b) => b.id - a.id)
@@ -90,11 +96,11 @@ export class ArchivedSession {
     const trimmedThrough = this.archive.activities_trimmed_through ?? 0;
     if (kept.length > query.limit || trimmedThrough === 0 || before <= 1) {
       const page = kept.slice(0, query.limit);
-      return success({ activities: page, next_cursor: kept.length > query.limit ? String(page.at(-1)!.id) : null });
+      return { activities: page, next_cursor: kept.length > query.limit ? String(page.at(-1)!.id) : null };
     }
     const beforeId = Math.min(before, trimmedThrough + 1);
     const chunks = chunksBefore(this.archive.activity_chunks ?? [], beforeId);
-    return success(await pageWithHistory(this.bucket, query, seesPrivate, kept, beforeId, chunks));
+    return pageWithHistory(this.bucket, query, seesPrivate, kept, beforeId, chunks);
   }
 
   listRecordings(actor: Actor): RoomResult<{ recordings: RecordingManifest[] }> {

@@ -4,6 +4,7 @@
  */
 import { authorize, permissionsOf } from "../domain/permissions";
 import type { Activity, Participant, SessionView } from "../domain/schemas";
+import { autoSaveEnabled } from "../domain/settings";
 import type { ActivityRow, ParticipantRow, SessionRow } from "./rows";
 
 export interface ViewInput {
@@ -42,6 +43,8 @@ export function sessionView(input: ViewInput, viewerId: string, withParticipants
     started_at: session.started_at,
     ended_at: session.ended_at,
     last_activity_at: session.last_activity_at,
+    last_activity: session.last_activity_at,
+    auto_save_enabled: autoSaveEnabled(session.settings),
     user_role: role,
     permissions: permissionsOf(role, session.permissions),
     participants: withParticipants ? participantViews(input, viewerId) : [],

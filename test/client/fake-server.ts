@@ -324,6 +324,8 @@ function sessionView(): SessionView {
     started_at: NOW,
     ended_at: null,
     last_activity_at: NOW,
+    last_activity: NOW,
+    auto_save_enabled: false,
     user_role: null,
     permissions: [],
     participants: [],

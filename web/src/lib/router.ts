@@ -1,10 +1,8 @@
 /** A three-route router on the History API: the list, a session, and a join link. */
 import { useSyncExternalStore } from "react";
+import { parseRoute, type Route } from "./routes";
 
-export type Route =
-  | { name: "home" }
-  | { name: "session"; sessionId: string }
-  | { name: "join"; sessionId: string; code: string | null };
+export { parseRoute, type Route };
 
 const NAVIGATE_EVENT = "chordme:navigate";
 
@@ -24,15 +22,6 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
   if (options.replace) window.history.replaceState(null, "", to);
   else window.history.pushState(null, "", to);
   window.dispatchEvent(new Event(NAVIGATE_EVENT));
-}
-
-export function parseRoute(url: string): Route {
-  const { pathname, searchParams } = new URL(url, "http://app.invalid");
-  const session = pathname.match(/^\/sessions\/([^/]+)\/?$/);
-  if (session) return { name: "session", sessionId: decodeURIComponent(session[1]!) };
-  const join = pathname.match(/^\/join\/([^/]+)\/?$/);
-  if (join) return { name: "join", sessionId: decodeURIComponent(join[1]!), code: searchParams.get("code") };
-  return { name: "home" };
 }
 
 export function useRoute(): Route {

@@ -1,0 +1,16 @@
+/** The web app's routes, from a URL alone (no window), so they can be tested anywhere. */
+
+export type Route =
+  | { name: "home" }
+  | { name: "session"; sessionId: string }
+  | { name: "join"; sessionId: string; code: string | null };
+
+export function parseRoute(url: string): Route {
+  const { pathname, searchParams } = new URL(url, "http://app.invalid");
+  const session = pathname.match(/^\/sessions\/([^/]+)\/?$/);
+  if (session) return { name: "session", sessionId: decodeURIComponent(session[1]!) };
+  // Our join links are /join/<id>?code=…; ChordMe's own are /session/<id>/join?code=…: both open the join page.
+  const join = pathname.match(/^\/join\/([^/]+)\/?$/) ?? pathname.match(/^\/session\/([^/]+)\/join\/?$/);
+  if (join) return { name: "join", sessionId: decodeURIComponent(join[1]!), code: searchParams.get("code") };
+  return { name: "home" };
+}
