@@ -15,10 +15,10 @@ import type { Bindings } from "../env";
 import { buildRoom, type RoomModules } from "./assembly";
 import type { StatusAction } from "./lifecycle";
 import { type ProjectionWriter, writeProjection } from "./projection";
-import { messagesPerSecond } from "./rate-limit";
 import { RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { SessionRow } from "./rows";
 import type { CreateSessionInit, Invitee, LifecycleOutcome, SessionStats } from "./rpc-types";
+import { runtimePorts } from "./runtime-ports";
 import { migrateRoom } from "./schema";
 import { readUpgrade } from "./upgrade-request";
 
@@ -31,18 +31,7 @@ export class SessionRoom extends DurableObject<Bindings> {
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
-    this.room = buildRoom({
-      storage: ctx.storage,
-      sockets: ctx,
-      bucket: env.BUCKET,
-      d1: {
-        db: env.DB,
-        writeProjection: (db, snapshot) => this.projectionWriter(db, snapshot),
-        writeSong: (db, input, alsoWrite) => this.songWriter(db, input, alsoWrite),
-      },
-      clock: () => this.clock(),
-      messagesPerSecond: messagesPerSecond(env.WS_MESSAGES_PER_SECOND),
-    });
+    this.room = buildRoom(runtimePorts(ctx, env, this));
     void ctx.blockConcurrencyWhile(async () => migrateRoom(ctx.storage.sql));
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
@@ -245,12 +234,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
-    this.room.sockets.forget(socket);
-    try {
-      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // already closed
-    }
+    this.room.sockets.closedByClient(socket, code, reason);
   }
 
   override async webSocketError(socket: WebSocket): Promise<void> {
