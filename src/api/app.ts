@@ -7,6 +7,7 @@ import { MAX_DOCUMENT_CHARS } from "../domain/text";
 import { adminRouter } from "./admin";
 import { limitMutations, requireAuth } from "./auth";
 import { ApiError, errorBody, handleError } from "./errors";
+import { invitationsRouter } from "./invitations";
 import { membershipRouter } from "./membership";
 import { publicRouter } from "./public";
 import { ticketRouter, upgradeToWebSocket } from "./realtime";
@@ -51,6 +52,7 @@ const protectedApi = createRouter()
   .route("/", songsRouter)
   .route("/", songVersionsRouter)
   .route("/", membershipRouter)
+  .route("/", invitationsRouter)
   .route("/", ticketRouter)
   .route("/", recordingsRouter)
   .route("/", sessionsRouter);

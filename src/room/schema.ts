@@ -161,6 +161,11 @@ export const ROOM_MIGRATIONS: string[] = [
   CREATE TABLE edit_counts (user_id TEXT PRIMARY KEY, edits INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE activity_chunks (first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, key TEXT NOT NULL);
   `,
+  // An invitation may be declined by its invitee (status 'declined'); the session's list pages the invitations of
+  // one status by (created_at, id).
+  `
+  CREATE INDEX invitations_listing ON invitations (status, created_at, id);
+  `,
 ];
 
 export function migrateRoom(sql: SqlStorage): void {

@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { writeBackSession } from "../db/song-writes";
 import type { Actor } from "../domain/actor";
 import type { Health } from "../domain/health";
+import type { SessionInvitationPage } from "../domain/invitation-schemas";
 import { type AssignableRole, authorize, type Permission, type Role } from "../domain/permissions";
 import type { RecordingManifest, RecordingPlayback, RecordingStatus } from "../domain/recording";
 import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate, SessionView } from "../domain/schemas";
@@ -17,7 +18,7 @@ import type { StatusAction } from "./lifecycle";
 import { type ProjectionWriter, writeProjection } from "./projection";
 import { RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { SessionRow } from "./rows";
-import type { CreateSessionInit, Invitee, LifecycleOutcome, SessionStats } from "./rpc-types";
+import type { CreateSessionInit, InvitationPageQuery, Invitee, LifecycleOutcome, SessionStats } from "./rpc-types";
 import { runtimePorts } from "./runtime-ports";
 import { migrateRoom } from "./schema";
 import { readUpgrade } from "./upgrade-request";
@@ -108,6 +109,19 @@ export class SessionRoom extends DurableObject<Bindings> {
     return this.change(
       () => state.transaction(() => invitations.revoke(this.authorize(actor, "invite"), actor, invitationId)),
       () => ({ id: invitationId, revoked: true as const }),
+    );
+  }
+
+  listInvitations(actor: Actor, query: InvitationPageQuery): Promise<RoomResult<SessionInvitationPage>> {
+    return this.read(actor, "invite", (session) => this.room.invitations.page(session, actor, query));
+  }
+
+  /** Only its invitee may decline an invitation; it needs no permission in the session. */
+  declineInvitation(actor: Actor, invitationId: string): Promise<RoomResult<{ id: string; declined: true }>> {
+    const { state, invitations } = this.room;
+    return this.change(
+      () => state.transaction(() => invitations.decline(actor, invitationId)),
+      () => ({ id: invitationId, declined: true as const }),
     );
   }
 
