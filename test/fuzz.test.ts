@@ -190,6 +190,7 @@ const MUTATING_ROUTES: Route[] = [
   route("POST /sessions/{id}/invite", () => ({ users: [{ email: "fuzz-guest@example.test", role: "viewer" }] })),
   route("DELETE /sessions/{id}/invitations/{invitationId}"),
   route("POST /sessions/my-invitations/{invitationId}/decline"),
+  route("PATCH /users/me", () => ({ notifications_enabled: false })),
   route("PATCH /sessions/{id}/participants/{userId}", () => ({ role: "commenter" })),
   route("DELETE /sessions/{id}/participants/{userId}"),
   route("POST /sessions/{id}/transfer", (world) => ({ user_id: world.member.id })),
@@ -236,6 +237,7 @@ const FIELD_NAMES = [
   "access_mode",
   "idle_timeout_minutes",
   "archive_after_days",
+  "notifications_enabled",
   "editor",
   "commenter",
   "viewer",
@@ -616,8 +618,8 @@ describe("fuzz", () => {
           .map((method) => `${method.toUpperCase()} ${path}`),
     );
     const fuzzed = MUTATING_ROUTES.map((route) => route.name);
-    // 26 REST routes and the WebSocket upgrade: a route added to the service must be added here.
-    expect(fuzzed).toHaveLength(27);
+    // 27 REST routes and the WebSocket upgrade: a route added to the service must be added here.
+    expect(fuzzed).toHaveLength(28);
     expect(new Set(fuzzed).size).toBe(fuzzed.length);
     expect(documented).toContain("POST /sessions/{id}/ticket");
     expect([...fuzzed].sort()).toEqual([...documented, UPGRADE].sort());

@@ -17,6 +17,7 @@ import { sessionsRouter } from "./sessions";
 import { songVersionsRouter } from "./song-versions";
 import { songsRouter } from "./songs";
 import { templatesRouter } from "./templates";
+import { usersRouter } from "./users";
 import { requireUtf8Body } from "./utf8-body";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -53,6 +54,7 @@ const protectedApi = createRouter()
   .route("/", songVersionsRouter)
   .route("/", membershipRouter)
   .route("/", invitationsRouter)
+  .route("/", usersRouter)
   .route("/", ticketRouter)
   .route("/", recordingsRouter)
   .route("/", sessionsRouter);

@@ -1,7 +1,7 @@
 /**
- * The invitations table: invitations sent (within their caps and the inviter's rights), listed for those who may
- * invite, revoked, withdrawn when the inviter loses the right, declined by their invitee, and closed when the invitee
- * joins.
+ * The invitations table: invitations sent (within their caps and the inviter's rights, each new one with its email
+ * queued), listed for those who may invite, revoked, withdrawn when the inviter loses the right, declined by their
+ * invitee, and closed when the invitee joins.
  */
 import { encodeCursor } from "../db/sessions";
 import type { Actor } from "../domain/actor";
@@ -11,6 +11,7 @@ import { invitationStands, inviteRefusal } from "../domain/membership";
 import { type AssignableRole, authorize } from "../domain/permissions";
 import type { InviteResult } from "../domain/schemas";
 import type { ActivityLog } from "./activity-log";
+import type { MailQueue } from "./mail-queue";
 import type { Participants } from "./participants";
 import { refuse } from "./result";
 import type { InvitationRow, SessionRow } from "./rows";
@@ -26,6 +27,7 @@ export class Invitations {
     private readonly state: SessionState,
     private readonly participants: Participants,
     private readonly activity: ActivityLog,
+    private readonly mail: MailQueue,
   ) {}
 
   private get sql(): SqlStorage {
@@ -103,6 +105,8 @@ export class Invitations {
           message ?? null,
           this.state.now(),
         );
+        // A new invitation is emailed once; changing a pending one sends nothing more.
+        this.mail.add(invitationId);
         pendingCount += 1;
         sentToday += 1;
       }

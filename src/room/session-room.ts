@@ -14,7 +14,9 @@ import type { RecordingManifest, RecordingPlayback, RecordingStatus } from "../d
 import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate, SessionView } from "../domain/schemas";
 import type { Bindings } from "../env";
 import { buildRoom, type RoomModules } from "./assembly";
+import { sendWithBinding } from "./invitation-mail";
 import type { StatusAction } from "./lifecycle";
+import type { EmailSender } from "./ports";
 import { type ProjectionWriter, writeProjection } from "./projection";
 import { RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { SessionRow } from "./rows";
@@ -24,9 +26,10 @@ import { migrateRoom } from "./schema";
 import { readUpgrade } from "./upgrade-request";
 
 export class SessionRoom extends DurableObject<Bindings> {
-  /** Replaced in tests: to make D1 fail, and to move time forward. */
+  /** Replaced in tests: to make D1 or the mail service fail, to see the emails sent, and to move time forward. */
   projectionWriter: ProjectionWriter = writeProjection;
   songWriter: typeof writeBackSession = writeBackSession;
+  emailSender: EmailSender = (email) => sendWithBinding(this.env.EMAIL, email);
   clock: () => number = () => Date.now();
   private readonly room: RoomModules;
 
