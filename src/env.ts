@@ -12,10 +12,14 @@ export interface Secrets {
   TICKET_SECRET?: string;
   /** Sustained WebSocket messages per second per connection (default 40). */
   WS_MESSAGES_PER_SECOND?: string;
+  /** The web app's address, for the join links in invitation emails; no invitation emails without it. */
+  PUBLIC_URL?: string;
+  /** The address invitation emails come from; no invitation emails without it. */
+  EMAIL_FROM?: string;
 }
 
 /** The bindings from the generated `Env` (`npm run types`), with the string settings typed as settings. */
-export type Bindings = Omit<Env, "DEV_AUTH" | "CORS_ORIGINS"> & Secrets;
+export type Bindings = Omit<Env, "DEV_AUTH" | "CORS_ORIGINS" | "PUBLIC_URL" | "EMAIL_FROM"> & Secrets;
 
 export interface AppEnv {
   Bindings: Bindings;

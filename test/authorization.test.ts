@@ -163,6 +163,19 @@ const routes: RouteCase[] = [
     expected: { owner: 200, editor: 200, commenter: 403, viewer: 403, stranger: 403, removed: 403, lessonEditor: 403 },
   },
   {
+    // Needs `invite`; a Music Lesson editor may not invite.
+    name: "GET /sessions/:id/invitations",
+    request: (f) => ({ method: "GET", path: `/sessions/${f.sessionId}/invitations` }),
+    expected: { owner: 200, editor: 200, commenter: 403, viewer: 403, stranger: 403, removed: 403, lessonEditor: 403 },
+  },
+  {
+    // Only its invitee may decline an invitation: everyone else, the owner too, is told there is none.
+    name: "POST /sessions/my-invitations/:invitationId/decline",
+    before: (f) => pendingInvitation(f, "owner"),
+    request: (_f, invitationId) => ({ method: "POST", path: `/sessions/my-invitations/${invitationId}/decline` }),
+    expected: { owner: 404, editor: 404, commenter: 404, viewer: 404, stranger: 404, removed: 404, lessonEditor: 404 },
+  },
+  {
     name: "PATCH /sessions/:id/participants/:userId",
     request: (f) => ({
       method: "PATCH",

@@ -189,6 +189,8 @@ const MUTATING_ROUTES: Route[] = [
   route("POST /sessions/{id}/leave"),
   route("POST /sessions/{id}/invite", () => ({ users: [{ email: "fuzz-guest@example.test", role: "viewer" }] })),
   route("DELETE /sessions/{id}/invitations/{invitationId}"),
+  route("POST /sessions/my-invitations/{invitationId}/decline"),
+  route("PATCH /users/me", () => ({ notifications_enabled: false })),
   route("PATCH /sessions/{id}/participants/{userId}", () => ({ role: "commenter" })),
   route("DELETE /sessions/{id}/participants/{userId}"),
   route("POST /sessions/{id}/transfer", (world) => ({ user_id: world.member.id })),
@@ -198,8 +200,13 @@ const MUTATING_ROUTES: Route[] = [
   route(UPGRADE),
 ];
 
-/** Read routes fuzzed along with them: a song's versions and the paged listing. */
-const ROUTES: Route[] = [...MUTATING_ROUTES, route("GET /songs/{id}/versions"), route("GET /sessions/my-sessions")];
+/** Read routes fuzzed along with them: a song's versions and the paged listings. */
+const ROUTES: Route[] = [
+  ...MUTATING_ROUTES,
+  route("GET /songs/{id}/versions"),
+  route("GET /sessions/my-sessions"),
+  route("GET /sessions/{id}/invitations"),
+];
 
 const FIELD_NAMES = [
   "users",
@@ -230,6 +237,7 @@ const FIELD_NAMES = [
   "access_mode",
   "idle_timeout_minutes",
   "archive_after_days",
+  "notifications_enabled",
   "editor",
   "commenter",
   "viewer",
@@ -363,7 +371,7 @@ const queryString = fc.oneof(
       fc.oneof(
         fc.string({ maxLength: 30 }),
         fc.integer().map(String),
-        fc.constantFrom("abc", "-1", "0", "1000", "1e3", "0x10", "active", "owner", "[]", "%", "null", ""),
+        fc.constantFrom("abc", "-1", "0", "1000", "1e3", "0x10", "active", "owner", "declined", "[]", "%", "null", ""),
       ),
       { maxKeys: 4 },
     )
@@ -610,8 +618,8 @@ describe("fuzz", () => {
           .map((method) => `${method.toUpperCase()} ${path}`),
     );
     const fuzzed = MUTATING_ROUTES.map((route) => route.name);
-    // 25 REST routes and the WebSocket upgrade: a route added to the service must be added here.
-    expect(fuzzed).toHaveLength(26);
+    // 27 REST routes and the WebSocket upgrade: a route added to the service must be added here.
+    expect(fuzzed).toHaveLength(28);
     expect(new Set(fuzzed).size).toBe(fuzzed.length);
     expect(documented).toContain("POST /sessions/{id}/ticket");
     expect([...fuzzed].sort()).toEqual([...documented, UPGRADE].sort());

@@ -55,7 +55,9 @@ describe("what an inviter may do", () => {
       { index: 0, code: "ROLE_ABOVE_YOURS", message: "You can invite people as viewer at most" },
       { index: 1, code: "ROLE_ABOVE_YOURS", message: "You can invite people as viewer at most" },
     ]);
-    expect(above.invited).toEqual([{ email: "other@example.test", role: "viewer", status: "invited" }]);
+    expect(above.invited).toEqual([
+      { email: "other@example.test", role: "viewer", status: "invited", invitation_id: expect.any(String) },
+    ]);
     // Nothing was stored for the refused entries: the target cannot join.
     expect((await api("POST", `/sessions/${session.id}/join`, { user: target })).body.error.code).toBe(
       "INVITATION_REQUIRED",
@@ -136,8 +138,8 @@ describe("answers that reveal nothing", () => {
       { email: "stranger@example.test", role: "viewer" },
     ]);
     expect(answer.invited).toEqual([
-      { email: member.email, role: "viewer", status: "invited" },
-      { email: "stranger@example.test", role: "viewer", status: "invited" },
+      { email: member.email, role: "viewer", status: "invited", invitation_id: expect.any(String) },
+      { email: "stranger@example.test", role: "viewer", status: "invited", invitation_id: expect.any(String) },
     ]);
     // The member's own joining is unaffected, and the invitation to their address is closed when they use it.
     const again = await api("POST", `/sessions/${session.id}/join`, { user: member });

@@ -167,8 +167,8 @@ describe("invitations", () => {
     ]);
     expect(result).toEqual({
       invited: [
-        { email: known.email, role: "viewer", status: "invited" },
-        { email: "nobody-yet@example.test", role: "viewer", status: "invited" },
+        { email: known.email, role: "viewer", status: "invited", invitation_id: expect.any(String) },
+        { email: "nobody-yet@example.test", role: "viewer", status: "invited", invitation_id: expect.any(String) },
         { user_id: owner.id, role: "viewer", status: "already_participant" },
       ],
       errors: [],

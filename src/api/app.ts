@@ -7,6 +7,7 @@ import { MAX_DOCUMENT_CHARS } from "../domain/text";
 import { adminRouter } from "./admin";
 import { limitMutations, requireAuth } from "./auth";
 import { ApiError, errorBody, handleError } from "./errors";
+import { invitationsRouter } from "./invitations";
 import { membershipRouter } from "./membership";
 import { publicRouter } from "./public";
 import { ticketRouter, upgradeToWebSocket } from "./realtime";
@@ -16,6 +17,7 @@ import { sessionsRouter } from "./sessions";
 import { songVersionsRouter } from "./song-versions";
 import { songsRouter } from "./songs";
 import { templatesRouter } from "./templates";
+import { usersRouter } from "./users";
 import { requireUtf8Body } from "./utf8-body";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -51,6 +53,8 @@ const protectedApi = createRouter()
   .route("/", songsRouter)
   .route("/", songVersionsRouter)
   .route("/", membershipRouter)
+  .route("/", invitationsRouter)
+  .route("/", usersRouter)
   .route("/", ticketRouter)
   .route("/", recordingsRouter)
   .route("/", sessionsRouter);

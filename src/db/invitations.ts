@@ -58,3 +58,19 @@ export async function pendingInvitationsSentSince(db: Database, inviterId: strin
     .get();
   return row?.n ?? 0;
 }
+
+/**
+ * The session of a pending invitation addressed to the actor (by user id or by the email in their token), from the
+ * projection; null when there is none, so nobody learns of invitations addressed to others.
+ */
+export async function sessionOfMyInvitation(db: Database, actor: Actor, invitationId: string): Promise<string | null> {
+  const addressedToMe = actor.email
+    ? or(eq(sessionInvitations.user_id, actor.userId), eq(sessionInvitations.email, actor.email))
+    : eq(sessionInvitations.user_id, actor.userId);
+  const row = await db
+    .select({ session_id: sessionInvitations.session_id })
+    .from(sessionInvitations)
+    .where(and(eq(sessionInvitations.id, invitationId), addressedToMe))
+    .get();
+  return row?.session_id ?? null;
+}

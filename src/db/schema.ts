@@ -11,6 +11,8 @@ export const users = sqliteTable(
     id: text("id").primaryKey(),
     email: text("email"),
     name: text("name"),
+    /** Whether the user wants emails from the service (invitations); set with PATCH /users/me. */
+    notifications_enabled: integer("notifications_enabled", { mode: "boolean" }).notNull().default(true),
     created_at: text("created_at").notNull().default(now),
     updated_at: text("updated_at").notNull().default(now),
   },

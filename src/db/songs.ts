@@ -77,3 +77,9 @@ export async function listSongs(db: Database, actor: Actor) {
     return { ...song, permission: best };
   });
 }
+
+/** A song's title, for the invitation emails of its sessions; null when the song is gone. */
+export async function songTitle(db: Database, songId: number): Promise<string | null> {
+  const row = await db.select({ title: songs.title }).from(songs).where(eq(songs.id, songId)).get();
+  return row?.title ?? null;
+}

@@ -320,6 +320,8 @@ export const InviteResultSchema = z
         email: z.string().optional(),
         role: AssignableRoleSchema,
         status: z.enum(["invited", "already_participant"]),
+        /** The invitation, new or updated; absent for `already_participant`. */
+        invitation_id: z.string().optional(),
       }),
     ),
     errors: z.array(z.object({ index: z.int(), code: z.string(), message: z.string() })),

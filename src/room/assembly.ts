@@ -5,12 +5,14 @@
 import { ActivityLog } from "./activity-log";
 import { Archiver } from "./archiver";
 import { Comments } from "./comments";
+import { InvitationMail } from "./invitation-mail";
 import { Invitations } from "./invitations";
 import { Lifecycle } from "./lifecycle";
+import { MailQueue } from "./mail-queue";
 import { Membership } from "./membership";
 import { Outbox } from "./outbox";
 import { Participants } from "./participants";
-import type { Clock, D1Port, SocketPort, StoragePort } from "./ports";
+import type { Clock, D1Port, EmailPort, SocketPort, StoragePort } from "./ports";
 import { Reads } from "./reads";
 import { Realtime } from "./realtime";
 import { Recorder } from "./recorder";
@@ -27,6 +29,7 @@ export interface RoomPorts {
   sockets: SocketPort;
   bucket: R2Bucket;
   d1: D1Port;
+  email: EmailPort;
   clock: Clock;
   messagesPerSecond: number;
 }
@@ -36,6 +39,7 @@ export interface RoomModules {
   sequencer: Sequencer;
   participants: Participants;
   invitations: Invitations;
+  mail: InvitationMail;
   membership: Membership;
   activity: ActivityLog;
   recorder: Recorder;
@@ -59,7 +63,16 @@ export function buildRoom(ports: RoomPorts): RoomModules {
   const participants = new Participants(state);
   const activity = new ActivityLog(state, ports.bucket);
   const sockets = new Sockets(ports.sockets);
-  const invitations = new Invitations(state, participants, activity);
+  const mailQueue = new MailQueue(state);
+  const invitations = new Invitations(state, participants, activity, mailQueue);
+  const mail = new InvitationMail({
+    state,
+    participants,
+    invitations,
+    queue: mailQueue,
+    email: ports.email,
+    d1: ports.d1,
+  });
   const recorder = new Recorder(state, sequencer, activity, ports.bucket);
   const comments = new Comments(state, sequencer, activity, recorder);
   const lifecycle = new Lifecycle(state, participants, sequencer, recorder, activity, sockets);
@@ -111,6 +124,7 @@ export function buildRoom(ports: RoomPorts): RoomModules {
       () => songSync.autoSaveDeadline(),
       () => recorder.flushDeadline(),
       () => recorder.limitDeadline(),
+      () => mail.deadline(),
     ],
     dueSteps: [
       ["idle end", () => endIfIdle()],
@@ -119,6 +133,8 @@ export function buildRoom(ports: RoomPorts): RoomModules {
       ["projection", () => outbox.deliver()],
       ["activity", () => activity.flush(false)],
       ["recording", () => recorder.flush(false)],
+      // Emails wait for the alarm: a change (an invitation) never waits for the mail service.
+      ["emails", () => mail.sendDue()],
       ["archive", () => archiver.archiveIfDue()],
     ],
     afterChange: [() => outbox.deliver(), () => activity.flush(false), () => recorder.flush(false)],
@@ -172,6 +188,7 @@ export function buildRoom(ports: RoomPorts): RoomModules {
     sequencer,
     participants,
     invitations,
+    mail,
     membership,
     activity,
     recorder,

@@ -1,17 +1,21 @@
 /**
- * The invitations table: invitations sent (within their caps and the inviter's rights), revoked, withdrawn when the
- * inviter loses the right, and closed when the invitee joins.
+ * The invitations table: invitations sent (within their caps and the inviter's rights, each new one with its email
+ * queued), listed for those who may invite, revoked, withdrawn when the inviter loses the right, declined by their
+ * invitee, and closed when the invitee joins.
  */
+import { encodeCursor } from "../db/sessions";
 import type { Actor } from "../domain/actor";
 import { displayName } from "../domain/actor";
+import type { SessionInvitation, SessionInvitationPage } from "../domain/invitation-schemas";
 import { invitationStands, inviteRefusal } from "../domain/membership";
 import { type AssignableRole, authorize } from "../domain/permissions";
 import type { InviteResult } from "../domain/schemas";
 import type { ActivityLog } from "./activity-log";
+import type { MailQueue } from "./mail-queue";
 import type { Participants } from "./participants";
 import { refuse } from "./result";
 import type { InvitationRow, SessionRow } from "./rows";
-import type { Invitee } from "./rpc-types";
+import type { InvitationPageQuery, Invitee } from "./rpc-types";
 import type { SessionState } from "./session-state";
 
 /** Pending invitations a session may hold, and invitations one inviter may send in a day, in one session. */
@@ -23,6 +27,7 @@ export class Invitations {
     private readonly state: SessionState,
     private readonly participants: Participants,
     private readonly activity: ActivityLog,
+    private readonly mail: MailQueue,
   ) {}
 
   private get sql(): SqlStorage {
@@ -68,6 +73,7 @@ export class Invitations {
         outcome.errors.push({ index, ...refusal });
         continue;
       }
+      let invitationId = pending?.id;
       if (pending) {
         this.sql.exec(
           "UPDATE invitations SET role = ?, invited_by = ?, message = ? WHERE id = ?",
@@ -87,10 +93,11 @@ export class Invitations {
           outcome.errors.push({ index, code: "INVITATION_LIMIT", message: limit });
           continue;
         }
+        invitationId = crypto.randomUUID();
         this.sql.exec(
           `INSERT INTO invitations (id, user_id, email, role, invited_by, message, status, created_at)
            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
-          crypto.randomUUID(),
+          invitationId,
           userId,
           email,
           invitee.role,
@@ -98,10 +105,12 @@ export class Invitations {
           message ?? null,
           this.state.now(),
         );
+        // A new invitation is emailed once; changing a pending one sends nothing more.
+        this.mail.add(invitationId);
         pendingCount += 1;
         sentToday += 1;
       }
-      outcome.invited.push({ ...echo, role: invitee.role, status: "invited" });
+      outcome.invited.push({ ...echo, role: invitee.role, status: "invited", invitation_id: invitationId });
     }
     const invitedCount = outcome.invited.filter((entry) => entry.status === "invited").length;
     if (invitedCount > 0) {
@@ -162,7 +171,21 @@ export class Invitations {
     );
   }
 
-  close(id: string, status: "accepted" | "revoked"): void {
+  /** The invitee turns down a pending invitation addressed to them; it then admits nobody. */
+  decline(actor: Actor, invitationId: string): void {
+    const session = this.state.requireSession();
+    if (!this.pendingFor(actor).some((invitation) => invitation.id === invitationId)) {
+      refuse(404, "NOT_FOUND", "You have no pending invitation with this id");
+    }
+    if (session.status === "ended" || session.status === "archived") {
+      refuse(409, "SESSION_NOT_ACTIVE", `The session is ${session.status}; its invitations admit nobody`);
+    }
+    this.close(invitationId, "declined");
+    const text = `${displayName(actor)} declined an invitation`;
+    this.activity.append("invitation_declined", actor.userId, text, { invitation_id: invitationId }, true);
+  }
+
+  close(id: string, status: "accepted" | "revoked" | "declined"): void {
     this.sql.exec("UPDATE invitations SET status = ?, closed_at = ? WHERE id = ?", status, this.state.now(), id);
     this.state.enqueue("members");
   }
@@ -178,6 +201,55 @@ export class Invitations {
         actor.email,
       )
       .toArray() as unknown as InvitationRow[];
+  }
+
+  /** The pending invitation with this id, if any. */
+  pendingById(id: string): InvitationRow | null {
+    return (
+      (this.sql.exec("SELECT * FROM invitations WHERE id = ? AND status = 'pending'", id).toArray()[0] as unknown as
+        | InvitationRow
+        | undefined) ?? null
+    );
+  }
+
+  /**
+   * A page of the invitations in one status, newest first, for someone who may invite: an address is shown only to
+   * those who manage participants and to whoever sent that invitation.
+   */
+  page(session: SessionRow, actor: Actor, query: InvitationPageQuery): SessionInvitationPage {
+    const seesEveryEmail = authorize(session, this.participants.member(actor.userId), "manage_participants") === null;
+    const cursor = query.cursor;
+    const rows = this.sql
+      .exec(
+        `SELECT * FROM invitations WHERE status = ?
+         ${cursor ? "AND (created_at < ? OR (created_at = ? AND id < ?))" : ""}
+         ORDER BY created_at DESC, id DESC LIMIT ?`,
+        query.status,
+        ...(cursor ? [cursor.at, cursor.at, cursor.id] : []),
+        query.limit + 1,
+      )
+      .toArray() as unknown as InvitationRow[];
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      invitations: page.map((row) => this.listed(row, seesEveryEmail || row.invited_by === actor.userId)),
+      next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+    };
+  }
+
+  private listed(row: InvitationRow, seesEmail: boolean): SessionInvitation {
+    const inviter = this.participants.member(row.invited_by);
+    return {
+      id: row.id,
+      user_id: row.user_id,
+      ...(seesEmail ? { email: row.email } : {}),
+      role: row.role,
+      status: row.status === "declined" ? "declined" : "pending",
+      invited_by: { user_id: row.invited_by, display_name: inviter?.display_name ?? row.invited_by },
+      message: row.message,
+      created_at: row.created_at,
+      declined_at: row.status === "declined" ? row.closed_at : null,
+    };
   }
 
   pending(): InvitationRow[] {

@@ -3,6 +3,7 @@
  * runtime's `ctx` and `env`; it hands each module the few of these it needs, and a test builds a module on its own.
  */
 import type { writeBackSession } from "../db/song-writes";
+import type { OutgoingEmail } from "../domain/mime";
 import type { ProjectionWriter } from "./projection";
 
 /** The object's SQLite database: synchronous statements, and a transaction that commits them together. */
@@ -39,6 +40,18 @@ export interface D1Port {
   db: D1Database;
   writeProjection: ProjectionWriter;
   writeSong: SongWriter;
+}
+
+/** Sends one email; rejects when the mail service refuses it (src/room/invitation-mail.ts: `sendWithBinding`). */
+export type EmailSender = (email: OutgoingEmail) => Promise<void>;
+
+/** What invitation emails go through: the sender, the address they come from, and where their links point. */
+export interface EmailPort {
+  send: EmailSender;
+  /** `EMAIL_FROM`: no email is sent without it. */
+  from: string | null;
+  /** `PUBLIC_URL`, the web app's address: no email is sent without it. */
+  publicUrl: string | null;
 }
 
 /** Runs tasks of one kind one after another, so two flushes never write overlapping chunks. */

@@ -53,7 +53,7 @@ export interface InvitationRow {
   role: AssignableRole;
   invited_by: string;
   message: string | null;
-  status: "pending" | "accepted" | "revoked";
+  status: "pending" | "accepted" | "revoked" | "declined";
   created_at: string;
   closed_at: string | null;
 }

@@ -1,4 +1,6 @@
 /** The shapes the session object's RPC calls take and answer, shared by the Worker's routes and the object. */
+import type { Cursor } from "../db/sessions";
+import type { ListedInvitationStatus } from "../domain/invitation-schemas";
 import type { AssignableRole } from "../domain/permissions";
 import type { SessionConfig } from "../domain/templates";
 import type { SessionRow } from "./rows";
@@ -19,6 +21,13 @@ export interface Invitee {
   email?: string;
   user_id?: string;
   role: AssignableRole;
+}
+
+/** A page of a session's invitation list; the route decodes the cursor. */
+export interface InvitationPageQuery {
+  status: ListedInvitationStatus;
+  limit: number;
+  cursor: Cursor | null;
 }
 
 export interface SessionStats {

@@ -161,6 +161,21 @@ export const ROOM_MIGRATIONS: string[] = [
   CREATE TABLE edit_counts (user_id TEXT PRIMARY KEY, edits INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE activity_chunks (first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, key TEXT NOT NULL);
   `,
+  // An invitation may be declined by its invitee (status 'declined'); the session's list pages the invitations of
+  // one status by (created_at, id).
+  `
+  CREATE INDEX invitations_listing ON invitations (status, created_at, id);
+  `,
+  // The invitation emails waiting to be sent, or to be tried again at due_at_ms (mail-queue.ts).
+  `
+  CREATE TABLE emails (
+    invitation_id TEXT PRIMARY KEY,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at_ms INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX emails_due ON emails (due_at_ms);
+  `,
 ];
 
 export function migrateRoom(sql: SqlStorage): void {

@@ -8,41 +8,34 @@ import { DurableObject } from "cloudflare:workers";
 import { writeBackSession } from "../db/song-writes";
 import type { Actor } from "../domain/actor";
 import type { Health } from "../domain/health";
+import type { SessionInvitationPage } from "../domain/invitation-schemas";
 import { type AssignableRole, authorize, type Permission, type Role } from "../domain/permissions";
 import type { RecordingManifest, RecordingPlayback, RecordingStatus } from "../domain/recording";
 import type { Activity, ActivityQuery, InviteResult, Participant, SessionUpdate, SessionView } from "../domain/schemas";
 import type { Bindings } from "../env";
 import { buildRoom, type RoomModules } from "./assembly";
+import { sendWithBinding } from "./invitation-mail";
 import type { StatusAction } from "./lifecycle";
+import type { EmailSender } from "./ports";
 import { type ProjectionWriter, writeProjection } from "./projection";
-import { messagesPerSecond } from "./rate-limit";
 import { RoomFailure, type RoomResult, refuse, success } from "./result";
 import type { SessionRow } from "./rows";
-import type { CreateSessionInit, Invitee, LifecycleOutcome, SessionStats } from "./rpc-types";
+import type { CreateSessionInit, InvitationPageQuery, Invitee, LifecycleOutcome, SessionStats } from "./rpc-types";
+import { runtimePorts } from "./runtime-ports";
 import { migrateRoom } from "./schema";
 import { readUpgrade } from "./upgrade-request";
 
 export class SessionRoom extends DurableObject<Bindings> {
-  /** Replaced in tests: to make D1 fail, and to move time forward. */
+  /** Replaced in tests: to make D1 or the mail service fail, to see the emails sent, and to move time forward. */
   projectionWriter: ProjectionWriter = writeProjection;
   songWriter: typeof writeBackSession = writeBackSession;
+  emailSender: EmailSender = (email) => sendWithBinding(this.env.EMAIL, email);
   clock: () => number = () => Date.now();
   private readonly room: RoomModules;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
-    this.room = buildRoom({
-      storage: ctx.storage,
-      sockets: ctx,
-      bucket: env.BUCKET,
-      d1: {
-        db: env.DB,
-        writeProjection: (db, snapshot) => this.projectionWriter(db, snapshot),
-        writeSong: (db, input, alsoWrite) => this.songWriter(db, input, alsoWrite),
-      },
-      clock: () => this.clock(),
-      messagesPerSecond: messagesPerSecond(env.WS_MESSAGES_PER_SECOND),
-    });
+    this.room = buildRoom(runtimePorts(ctx, env, this));
     void ctx.blockConcurrencyWhile(async () => migrateRoom(ctx.storage.sql));
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
@@ -119,6 +112,19 @@ export class SessionRoom extends DurableObject<Bindings> {
     return this.change(
       () => state.transaction(() => invitations.revoke(this.authorize(actor, "invite"), actor, invitationId)),
       () => ({ id: invitationId, revoked: true as const }),
+    );
+  }
+
+  listInvitations(actor: Actor, query: InvitationPageQuery): Promise<RoomResult<SessionInvitationPage>> {
+    return this.read(actor, "invite", (session) => this.room.invitations.page(session, actor, query));
+  }
+
+  /** Only its invitee may decline an invitation; it needs no permission in the session. */
+  declineInvitation(actor: Actor, invitationId: string): Promise<RoomResult<{ id: string; declined: true }>> {
+    const { state, invitations } = this.room;
+    return this.change(
+      () => state.transaction(() => invitations.decline(actor, invitationId)),
+      () => ({ id: invitationId, declined: true as const }),
     );
   }
 
@@ -245,12 +251,7 @@ export class SessionRoom extends DurableObject<Bindings> {
   }
 
   override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
-    this.room.sockets.forget(socket);
-    try {
-      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // already closed
-    }
+    this.room.sockets.closedByClient(socket, code, reason);
   }
 
   override async webSocketError(socket: WebSocket): Promise<void> {

@@ -118,6 +118,16 @@ export class Sockets {
     this.onGone(socket, state);
   }
 
+  /** The client closed its socket: it stops counting, and the close is answered (1005 and 1006 are not sent). */
+  closedByClient(socket: WebSocket, code: number, reason: string): void {
+    this.forget(socket);
+    try {
+      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
   /**
    * Closes a socket from the object's side. The `closing` message goes first: the runtime sends the close frame at
    * once but keeps a hibernatable socket's connection open until the object is evicted, so clients act on the
