@@ -3,7 +3,7 @@ import { database } from "../db/client";
 import { writeSongText } from "../db/song-text";
 import { getVersion, listVersions } from "../db/song-versions";
 import { mayEditSong, songWithAccess } from "../db/songs";
-import { SongSchema, SongVersionPageSchema, SongVersionSchema, SongVersionsQuerySchema } from "../domain/schemas";
+import { SongSchema, SongVersionPageSchema, SongVersionSchema, SongVersionsQuerySchema } from "../domain/song-schemas";
 import { summarize } from "../domain/version-summary";
 import { ApiError, notFound } from "./errors";
 import { responses, security } from "./openapi";

@@ -4,7 +4,7 @@ import { database } from "../db/client";
 import { songShares, songs } from "../db/schema";
 import { createSong, writeSongText } from "../db/song-text";
 import { listSongs, mayEditSong, type SongPermission, type SongRecord, songWithAccess } from "../db/songs";
-import { SongCreateSchema, SongSchema, SongShareSchema, SongUpdateSchema } from "../domain/schemas";
+import { SongCreateSchema, SongSchema, SongShareSchema, SongUpdateSchema } from "../domain/song-schemas";
 import { MAX_SONGS_PER_USER } from "../domain/songs";
 import { summarize } from "../domain/version-summary";
 import { ApiError, notFound } from "./errors";

@@ -26,14 +26,11 @@ import type {
   SessionUpdateSchema,
   SessionView,
   SnapshotSchema,
-  Song,
-  SongCreateSchema,
-  SongShareSchema,
-  SongUpdateSchema,
   Template,
   TemplateCreateSchema,
   TemplateUpdateSchema,
 } from "../domain/schemas";
+import type { Song, SongCreateSchema, SongShareSchema, SongUpdateSchema } from "../domain/song-schemas";
 
 // The server already names these responses; the SDK uses the same types.
 export type {
