@@ -5,7 +5,6 @@
 import { z } from "@hono/zod-openapi";
 import { ACCESS_MODES, ASSIGNABLE_ROLES, PERMISSIONS, ROLES, SESSION_STATUSES } from "./permissions";
 import { SETTINGS_BOUNDS } from "./settings";
-import { isWellFormed, MAX_DOCUMENT_CHARS, songTextProblem, TEXT_PROBLEM_MESSAGES } from "./text";
 
 const trimmed = (min: number, max: number) => z.string().trim().min(min).max(max);
 const isoTime = z.string().openapi({ example: "2026-11-27T12:00:00.000Z" });
