@@ -1,7 +1,7 @@
 import type { Cursor, SessionView } from "chordme-sessions/client";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
-import { type LiveComment, useLiveSession } from "../lib/live";
+import { type LiveComment, useKnownNames, useLiveSession } from "../lib/live";
 import { useSessionRights } from "../lib/rights";
 import { linkProps, navigate } from "../lib/router";
 import { ACCESS_LABELS, readOnlyReason } from "../lib/words";
@@ -51,6 +51,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
 
   const member = view?.user_role != null;
   const live = useLiveSession(sessionId, member);
+  const knownNames = useKnownNames(live.ready ? live.participants : (view?.participants ?? []));
 
   // A new role may reveal more of the session (the join link for those who may invite).
   useEffect(() => {
@@ -261,7 +262,13 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
             rights={rights}
             onSessionChanged={(fresh) => void load(fresh)}
           />
-          <RecordingPanel sessionId={sessionId} canRecord={permissions.includes("record")} isRecording={isRecording} />
+          <RecordingPanel
+            sessionId={sessionId}
+            canRecord={permissions.includes("record")}
+            isRecording={isRecording}
+            participants={participants}
+            knownNames={knownNames}
+          />
           <ActivityFeed sessionId={sessionId} refreshKey={live.activityTick} />
         </aside>
       </div>
