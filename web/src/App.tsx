@@ -6,6 +6,7 @@ import { linkProps, type Route, useRoute } from "./lib/router";
 import { AdminPage } from "./pages/AdminPage";
 import { HomePage } from "./pages/HomePage";
 import { JoinPage } from "./pages/JoinPage";
+import { PublicSessionsPage } from "./pages/PublicSessionsPage";
 import { SessionPage } from "./pages/SessionPage";
 import { SignInPage } from "./pages/SignInPage";
 import { StatsPage } from "./pages/StatsPage";
@@ -50,6 +51,9 @@ export function App() {
           <NavLink to="/" route={route} name="home">
             My sessions
           </NavLink>
+          <NavLink to="/public" route={route} name="public">
+            Public sessions
+          </NavLink>
           {context.user.isAdmin ? (
             <NavLink to="/admin" route={route} name="admin">
               Admin
@@ -66,6 +70,7 @@ export function App() {
       {route.name === "session" ? <SessionPage key={route.sessionId} sessionId={route.sessionId} /> : null}
       {route.name === "stats" ? <StatsPage key={route.sessionId} sessionId={route.sessionId} /> : null}
       {route.name === "join" ? <JoinPage sessionId={route.sessionId} code={route.code} /> : null}
+      {route.name === "public" ? <PublicSessionsPage songId={route.songId} /> : null}
       {route.name === "admin" ? <AdminPage /> : null}
       {route.name === "home" ? <HomePage /> : null}
     </AppContext.Provider>
