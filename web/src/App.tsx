@@ -10,6 +10,7 @@ import { PublicSessionsPage } from "./pages/PublicSessionsPage";
 import { SessionPage } from "./pages/SessionPage";
 import { SignInPage } from "./pages/SignInPage";
 import { StatsPage } from "./pages/StatsPage";
+import { TemplatesPage } from "./pages/TemplatesPage";
 
 const service = createSessionManagementService({ baseUrl: window.location.origin, getToken: loadToken });
 
@@ -54,6 +55,9 @@ export function App() {
           <NavLink to="/public" route={route} name="public">
             Public sessions
           </NavLink>
+          <NavLink to="/templates" route={route} name="templates">
+            My templates
+          </NavLink>
           {context.user.isAdmin ? (
             <NavLink to="/admin" route={route} name="admin">
               Admin
@@ -71,6 +75,7 @@ export function App() {
       {route.name === "stats" ? <StatsPage key={route.sessionId} sessionId={route.sessionId} /> : null}
       {route.name === "join" ? <JoinPage sessionId={route.sessionId} code={route.code} /> : null}
       {route.name === "public" ? <PublicSessionsPage songId={route.songId} /> : null}
+      {route.name === "templates" ? <TemplatesPage /> : null}
       {route.name === "admin" ? <AdminPage /> : null}
       {route.name === "home" ? <HomePage /> : null}
     </AppContext.Provider>
