@@ -1,7 +1,8 @@
 /** Debian's Chromium driven by playwright-core, and the few steps every scenario repeats. */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { createSessionManagementService, type SessionManagementService } from "../../src/client";
 
 const FLAGS = [
   "--headless",
@@ -52,4 +53,28 @@ export async function signIn(page: Page, name: string, userId: string): Promise<
 /** The value of the shared chord sheet. */
 export function sheetText(page: Page): Promise<string> {
   return page.getByLabel("Chord sheet").inputValue();
+}
+
+/** The SDK signed in with a development token: for setting a scene over the REST API. */
+export async function serviceAs(
+  baseUrl: string,
+  userId: string,
+  name: string,
+  options: { admin?: boolean } = {},
+): Promise<SessionManagementService> {
+  const anonymous = createSessionManagementService({ baseUrl, getToken: () => null });
+  const { token } = await anonymous.createDevToken({ sub: userId, name, admin: options.admin });
+  return createSessionManagementService({ baseUrl, getToken: () => token });
+}
+
+/** A page in a browser context of its own (its own sign-in), 1280×860, closed with the others in `contexts`. */
+export async function newPage(browser: Browser, baseUrl: string, contexts: BrowserContext[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: baseUrl });
+  contexts.push(context);
+  return context.newPage();
+}
+
+/** Waits for the session page's connection to be up. */
+export async function waitUntilLive(page: Page): Promise<void> {
+  await page.getByTestId("connection").filter({ hasText: "Connected" }).waitFor();
 }

@@ -62,7 +62,7 @@ describe("a rehearsal in the browser", () => {
     expect(await dialog.getByLabel("Participant limit").inputValue()).toBe("8");
     expect(await dialog.getByLabel("People joining by link or publicly become").inputValue()).toBe("viewer");
     await dialog.getByRole("radio", { name: /Anyone with the link/ }).check();
-    await screenshot(leader, "create-session", { height: 1460 });
+    await screenshot(leader, "create-session", { height: 1700 });
     await dialog.getByRole("button", { name: "Create session" }).click();
 
     await leader.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);

@@ -2,11 +2,15 @@ import { createSessionManagementService } from "chordme-sessions/client";
 import { useCallback, useMemo, useState } from "react";
 import { AppContext, type AppContextValue } from "./lib/app";
 import { clearToken, loadToken, saveToken, userFromToken } from "./lib/auth";
-import { navigate, useRoute } from "./lib/router";
+import { linkProps, type Route, useRoute } from "./lib/router";
+import { AdminPage } from "./pages/AdminPage";
 import { HomePage } from "./pages/HomePage";
 import { JoinPage } from "./pages/JoinPage";
+import { PublicSessionsPage } from "./pages/PublicSessionsPage";
 import { SessionPage } from "./pages/SessionPage";
 import { SignInPage } from "./pages/SignInPage";
+import { StatsPage } from "./pages/StatsPage";
+import { TemplatesPage } from "./pages/TemplatesPage";
 
 const service = createSessionManagementService({ baseUrl: window.location.origin, getToken: loadToken });
 
@@ -40,17 +44,26 @@ export function App() {
 
   return (
     <AppContext.Provider value={context}>
-      <nav className="top-bar">
-        <a
-          href="/"
-          className="brand"
-          onClick={(event) => {
-            event.preventDefault();
-            navigate("/");
-          }}
-        >
-          ChordMe Sessions
-        </a>
+      <nav className="top-bar" aria-label="Main">
+        <div className="nav-links">
+          <a className="brand" {...linkProps("/")}>
+            ChordMe Sessions
+          </a>
+          <NavLink to="/" route={route} name="home">
+            My sessions
+          </NavLink>
+          <NavLink to="/public" route={route} name="public">
+            Public sessions
+          </NavLink>
+          <NavLink to="/templates" route={route} name="templates">
+            My templates
+          </NavLink>
+          {context.user.isAdmin ? (
+            <NavLink to="/admin" route={route} name="admin">
+              Admin
+            </NavLink>
+          ) : null}
+        </div>
         <span className="signed-in">
           {context.user.name}
           <button type="button" className="link" onClick={() => signOut()}>
@@ -59,8 +72,20 @@ export function App() {
         </span>
       </nav>
       {route.name === "session" ? <SessionPage key={route.sessionId} sessionId={route.sessionId} /> : null}
+      {route.name === "stats" ? <StatsPage key={route.sessionId} sessionId={route.sessionId} /> : null}
       {route.name === "join" ? <JoinPage sessionId={route.sessionId} code={route.code} /> : null}
+      {route.name === "public" ? <PublicSessionsPage songId={route.songId} /> : null}
+      {route.name === "templates" ? <TemplatesPage /> : null}
+      {route.name === "admin" ? <AdminPage /> : null}
       {route.name === "home" ? <HomePage /> : null}
     </AppContext.Provider>
+  );
+}
+
+function NavLink({ to, route, name, children }: { to: string; route: Route; name: Route["name"]; children: string }) {
+  return (
+    <a className="nav-link" {...linkProps(to)} aria-current={route.name === name ? "page" : undefined}>
+      {children}
+    </a>
   );
 }

@@ -7,6 +7,8 @@ export interface SignedInUser {
   name: string;
   email?: string;
   expiresAt?: number;
+  /** The token's `roles` name "admin": the global statistics and the cleanup are theirs (the server checks again). */
+  isAdmin: boolean;
 }
 
 export function loadToken(): string | null {
@@ -42,6 +44,7 @@ export function userFromToken(token: string): SignedInUser | null {
       name?: unknown;
       email?: unknown;
       exp?: unknown;
+      roles?: unknown;
     };
     const id = typeof claims.sub === "string" ? claims.sub : claims.user_id != null ? String(claims.user_id) : null;
     if (!id) return null;
@@ -50,6 +53,7 @@ export function userFromToken(token: string): SignedInUser | null {
       name: typeof claims.name === "string" && claims.name ? claims.name : id,
       email: typeof claims.email === "string" ? claims.email : undefined,
       expiresAt: typeof claims.exp === "number" ? claims.exp * 1000 : undefined,
+      isAdmin: Array.isArray(claims.roles) && claims.roles.includes("admin"),
     };
   } catch {
     return null;

@@ -10,7 +10,7 @@ import {
   type SessionStatus,
   type StatusEvent,
 } from "chordme-sessions/client";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { loadToken } from "./auth";
 
 export type LiveComment = RealtimeEvents["comment"];
@@ -117,4 +117,14 @@ export function useLiveSession(sessionId: string, enabled: boolean): LiveState {
   }, [sessionId, enabled]);
 
   return state;
+}
+
+/**
+ * Everyone this page has seen in the session, by user id: the names of people who have left or were removed since,
+ * for playing back a recording they appear in.
+ */
+export function useKnownNames(participants: readonly Participant[]): ReadonlyMap<string, string> {
+  const known = useRef(new Map<string, string>());
+  for (const participant of participants) known.current.set(participant.user_id, participant.display_name);
+  return known.current;
 }

@@ -1,5 +1,5 @@
-/** A three-route router on the History API: the list, a session, and a join link. */
-import { useSyncExternalStore } from "react";
+/** A small router on the History API: the list, a session and its statistics, a join link, and the other screens. */
+import { type MouseEvent, useSyncExternalStore } from "react";
 import { parseRoute, type Route } from "./routes";
 
 export { parseRoute, type Route };
@@ -32,4 +32,16 @@ export function useRoute(): Route {
 /** The link that lets someone join a link-access session. */
 export function joinUrl(sessionId: string, invitationCode: string): string {
   return `${window.location.origin}/join/${encodeURIComponent(sessionId)}?code=${encodeURIComponent(invitationCode)}`;
+}
+
+/** An in-app link: a real anchor (open in a new tab works) that navigates without reloading the page. */
+export function linkProps(to: string): { href: string; onClick: (event: MouseEvent) => void } {
+  return {
+    href: to,
+    onClick: (event) => {
+      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      navigate(to);
+    },
+  };
 }

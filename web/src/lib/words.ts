@@ -41,12 +41,14 @@ const PERMISSION_WORDS: Record<Permission, string> = {
   view_private: "see private activity",
 };
 
-/** "edit chords and lyrics, comment and invite others" */
-export function describePermissions(permissions: readonly Permission[]): string {
+export const PERMISSION_LABELS = PERMISSION_WORDS;
+
+/** "edit chords and lyrics, comment and invite others" ("…, comment or invite others" with `or`). */
+export function describePermissions(permissions: readonly Permission[], joiner: "and" | "or" = "and"): string {
   const words = permissions.filter((permission) => permission !== "read").map((p) => PERMISSION_WORDS[p]);
   if (words.length === 0) return "only follow along";
   if (words.length === 1) return words[0]!;
-  return `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
+  return `${words.slice(0, -1).join(", ")} ${joiner} ${words[words.length - 1]}`;
 }
 
 export function describePermissionMap(map: PermissionMap): { role: AssignableRole; text: string }[] {

@@ -1,8 +1,9 @@
 import type { Cursor, SessionView } from "chordme-sessions/client";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
-import { type LiveComment, type LiveState, useLiveSession } from "../lib/live";
-import { navigate } from "../lib/router";
+import { type LiveComment, useKnownNames, useLiveSession } from "../lib/live";
+import { useSessionRights } from "../lib/rights";
+import { linkProps, navigate } from "../lib/router";
 import { ACCESS_LABELS, readOnlyReason } from "../lib/words";
 import { ActivityFeed } from "../widgets/ActivityFeed";
 import { ChordEditor } from "../widgets/ChordEditor";
@@ -11,6 +12,9 @@ import { ErrorNote, RoleBadge, StatusBadge } from "../widgets/common";
 import { HealthBadge } from "../widgets/HealthBadge";
 import { ParticipantPanel } from "../widgets/ParticipantPanel";
 import { RecordingPanel } from "../widgets/RecordingPanel";
+import { SessionFullNote } from "../widgets/SessionFullNote";
+import { BackLink, ConnectionBadge, commentFromActivity, NotJoined } from "../widgets/SessionParts";
+import { SessionSettingsDialog } from "../widgets/SessionSettingsDialog";
 
 /** A live session: the shared chord sheet, the people, comments, recordings and what happened. */
 export function SessionPage({ sessionId }: { sessionId: string }) {
@@ -21,6 +25,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [selection, setSelection] = useState<Cursor | null>(null);
   const [pastComments, setPastComments] = useState<LiveComment[]>([]);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const rights = useSessionRights(view);
 
   const load = useCallback(
     async (fresh?: SessionView) => {
@@ -44,6 +51,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
 
   const member = view?.user_role != null;
   const live = useLiveSession(sessionId, member);
+  const knownNames = useKnownNames(live.ready ? live.participants : (view?.participants ?? []));
 
   // A new role may reveal more of the session (the join link for those who may invite).
   useEffect(() => {
@@ -66,6 +74,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   }, [pastComments, live.comments]);
 
   const showError = useCallback((error: unknown) => setNotice(sentence(error)), [sentence]);
+  const closeSettings = useCallback(() => setSettingsOpen(false), []);
 
   if (loadError) {
     return (
@@ -99,6 +108,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
       ? "Connecting to the session…"
       : readOnlyReason(permissions, status);
   const isRecording = live.recording?.is_recording ?? live.realtime?.session?.is_recording ?? view.is_recording;
+  const mayManage = permissions.includes("manage_session");
+  const activeCount = participants.filter((participant) => participant.status === "active").length;
+  const full = mayManage && (status === "active" || status === "paused") && activeCount >= view.max_participants;
 
   async function changeStatus(action: "pause" | "resume" | "end") {
     if (action === "end" && !window.confirm("End the session for everyone? The chord sheet becomes read-only.")) return;
@@ -142,17 +154,25 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           </div>
         </div>
         <div className="session-controls">
-          {permissions.includes("manage_session") && status === "active" ? (
+          <a className="button-link" {...linkProps(`/sessions/${sessionId}/stats`)}>
+            Statistics
+          </a>
+          {mayManage ? (
+            <button type="button" onClick={() => setSettingsOpen(true)}>
+              Settings
+            </button>
+          ) : null}
+          {mayManage && status === "active" ? (
             <button type="button" onClick={() => changeStatus("pause")}>
               Pause
             </button>
           ) : null}
-          {permissions.includes("manage_session") && status === "paused" ? (
+          {mayManage && status === "paused" ? (
             <button type="button" onClick={() => changeStatus("resume")}>
               Resume
             </button>
           ) : null}
-          {permissions.includes("manage_session") && (status === "active" || status === "paused") ? (
+          {mayManage && (status === "active" || status === "paused") ? (
             <button type="button" className="danger" onClick={() => changeStatus("end")}>
               End session
             </button>
@@ -178,6 +198,36 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
             </button>
           ) : null}
         </p>
+      ) : null}
+      {saved ? (
+        <p className="notice" role="status">
+          {saved}{" "}
+          <button type="button" className="link" onClick={() => setSaved(null)}>
+            Dismiss
+          </button>
+        </p>
+      ) : null}
+      {full ? (
+        <SessionFullNote
+          session={view}
+          count={activeCount}
+          onRaised={(fresh) => {
+            setView(fresh);
+            setSaved(`The participant limit is now ${fresh.max_participants}.`);
+          }}
+        />
+      ) : null}
+      {settingsOpen ? (
+        <SessionSettingsDialog
+          session={view}
+          rights={rights}
+          onClose={closeSettings}
+          onSaved={(fresh) => {
+            setView(fresh);
+            setSettingsOpen(false);
+            setSaved("Settings saved.");
+          }}
+        />
       ) : null}
       <div className="session-body">
         <div className="main-column">
@@ -209,89 +259,20 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
             presence={live.presence}
             permissions={permissions}
             myRole={role}
+            rights={rights}
             onSessionChanged={(fresh) => void load(fresh)}
           />
-          <RecordingPanel sessionId={sessionId} canRecord={permissions.includes("record")} isRecording={isRecording} />
+          <RecordingPanel
+            sessionId={sessionId}
+            canRecord={permissions.includes("record")}
+            isRecording={isRecording}
+            participants={participants}
+            knownNames={knownNames}
+          />
           <ActivityFeed sessionId={sessionId} refreshKey={live.activityTick} />
         </aside>
       </div>
       <p className="muted small">Signed in as {user.name}.</p>
     </main>
   );
-}
-
-function BackLink() {
-  return (
-    <a
-      href="/"
-      className="back"
-      onClick={(event) => {
-        event.preventDefault();
-        navigate("/");
-      }}
-    >
-      ← My sessions
-    </a>
-  );
-}
-
-function ConnectionBadge({ live }: { live: LiveState }) {
-  const status = live.connection?.status ?? "connecting";
-  const label = { connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", closed: "Offline" }[
-    status
-  ];
-  return (
-    <span className={`badge connection-${status}`} data-testid="connection">
-      {label}
-    </span>
-  );
-}
-
-/** A public session seen by someone who has not joined it yet. */
-function NotJoined({ view, onJoined }: { view: SessionView; onJoined: (view: SessionView) => void }) {
-  const { service } = useApp();
-  const sentence = useErrorSentence();
-  const [error, setError] = useState<string | null>(null);
-  async function join() {
-    try {
-      onJoined(await service.joinSession(view.id));
-    } catch (caught) {
-      setError(sentence(caught));
-    }
-  }
-  return (
-    <main className="session-page">
-      <BackLink />
-      <section className="card">
-        <h2>{view.name}</h2>
-        <p>
-          {view.participant_count} {view.participant_count === 1 ? "person is" : "people are"} playing. Join to follow
-          the chord sheet live.
-        </p>
-        <ErrorNote message={error} />
-        <button type="button" className="primary" onClick={join}>
-          Join session
-        </button>
-      </section>
-    </main>
-  );
-}
-
-function commentFromActivity(activity: {
-  user_id: string | null;
-  details: unknown;
-  created_at: string;
-}): LiveComment[] {
-  const details = activity.details as { comment_id?: unknown; text?: unknown } | null;
-  if (!details || typeof details.comment_id !== "number" || typeof details.text !== "string") return [];
-  return [
-    {
-      id: details.comment_id,
-      user_id: activity.user_id ?? "",
-      text: details.text,
-      anchor: null,
-      rev: 0,
-      created_at: activity.created_at,
-    },
-  ];
 }

@@ -17,6 +17,7 @@ export function SignInPage({ onSignedIn, notice }: SignInPageProps) {
   const [name, setName] = useState("");
   const [userId, setUserId] = useState("");
   const [email, setEmail] = useState("");
+  const [admin, setAdmin] = useState(false);
   const [token, setToken] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -46,6 +47,7 @@ export function SignInPage({ onSignedIn, notice }: SignInPageProps) {
         sub,
         name: name.trim() || undefined,
         email: email.trim() || undefined,
+        admin: admin || undefined,
       });
       onSignedIn(result.token);
     } catch (caught) {
@@ -99,6 +101,10 @@ export function SignInPage({ onSignedIn, notice }: SignInPageProps) {
           <label>
             Email (optional)
             <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+          </label>
+          <label className="inline">
+            <input type="checkbox" checked={admin} onChange={(e) => setAdmin(e.target.checked)} />
+            Sign in as an administrator (global statistics and cleanup)
           </label>
           <ErrorNote message={error} />
           <div className="actions">

@@ -1,8 +1,19 @@
 import type { AccessMode, AssignableRole, Song, Template } from "chordme-sessions/client";
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
-import { ACCESS_LABELS, ASSIGNABLE, describePermissionMap, ROLE_LABELS } from "../lib/words";
+import {
+  DEFAULT_SETTINGS,
+  LIMIT_BOUNDS,
+  parseBounded,
+  parseDraft,
+  type SettingsDraft,
+  templateSettings,
+  toDraft,
+} from "../lib/settings";
+import { ACCESS_LABELS, ASSIGNABLE, ROLE_LABELS } from "../lib/words";
 import { ErrorNote } from "./common";
+import { SettingsFields } from "./SettingsFields";
+import { TemplateOption } from "./TemplateCard";
 
 export interface CreateSessionModalProps {
   isOpen: boolean;
@@ -15,7 +26,7 @@ export interface CreateSessionModalProps {
 const ACCESS_MODES: AccessMode[] = ["invite-only", "link-access", "public"];
 const DEFAULT_LIMIT = 10;
 
-/** A new session: a song (picked or new), a template, who can join, and how many. */
+/** A new session: a song (picked or new), a template, who can join, how many, and the session's settings. */
 export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }: CreateSessionModalProps) {
   const { service } = useApp();
   const sentence = useErrorSentence();
@@ -30,7 +41,8 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
   const [description, setDescription] = useState("");
   const [templateId, setTemplateId] = useState<number | null>(null);
   const [accessMode, setAccessMode] = useState<AccessMode>("invite-only");
-  const [maxParticipants, setMaxParticipants] = useState(DEFAULT_LIMIT);
+  const [maxParticipants, setMaxParticipants] = useState(String(DEFAULT_LIMIT));
+  const [settings, setSettings] = useState<SettingsDraft>(() => toDraft(DEFAULT_SETTINGS));
   const [defaultRole, setDefaultRole] = useState<AssignableRole>("viewer");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -75,8 +87,9 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
 
   function chooseTemplate(next: Template | null) {
     setTemplateId(next?.id ?? null);
-    setMaxParticipants(next?.max_participants ?? DEFAULT_LIMIT);
+    setMaxParticipants(String(next?.max_participants ?? DEFAULT_LIMIT));
     setDefaultRole(next?.default_role ?? "viewer");
+    setSettings(toDraft(next ? templateSettings(next) : DEFAULT_SETTINGS));
   }
 
   async function submit(event: FormEvent) {
@@ -88,6 +101,12 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
     }
     if (songChoice === "new" && !songTitle.trim()) {
       setError("Give the new song a title.");
+      return;
+    }
+    const limit = parseBounded(maxParticipants, "Participant limit", LIMIT_BOUNDS);
+    const parsed = parseDraft(settings);
+    if ("problem" in limit || "problem" in parsed) {
+      setError("problem" in limit ? limit.problem : "problem" in parsed ? parsed.problem : null);
       return;
     }
     setBusy(true);
@@ -103,8 +122,9 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
         description: description.trim() || undefined,
         template_id: templateId ?? undefined,
         access_mode: accessMode,
-        max_participants: maxParticipants,
+        max_participants: limit.value,
         default_role: defaultRole,
+        settings: parsed.values,
       });
       onSessionCreated(session.id);
     } catch (caught) {
@@ -119,7 +139,7 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
   return (
     <div className="modal-backdrop">
       <div className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId}>
-        <form onSubmit={submit}>
+        <form onSubmit={submit} noValidate>
           <header className="modal-header">
             <h2 id={titleId}>New session</h2>
             <button type="button" className="link" onClick={onClose} aria-label="Close">
@@ -230,10 +250,10 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
               Participant limit
               <input
                 type="number"
-                min={2}
-                max={50}
+                min={LIMIT_BOUNDS.min}
+                max={LIMIT_BOUNDS.max}
                 value={maxParticipants}
-                onChange={(e) => setMaxParticipants(Number(e.target.value))}
+                onChange={(e) => setMaxParticipants(e.target.value)}
               />
             </label>
             <label>
@@ -247,6 +267,11 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
               </select>
             </label>
           </div>
+          <SettingsFields
+            draft={settings}
+            onChange={setSettings}
+            recordingHint="A recording starts the moment the session is created."
+          />
           {template ? <p className="muted small">Defaults from {template.name}; change them if you like.</p> : null}
 
           <ErrorNote message={error} />
@@ -261,43 +286,5 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
         </form>
       </div>
     </div>
-  );
-}
-
-function TemplateOption({
-  template,
-  selected,
-  onSelect,
-}: {
-  template: Template | null;
-  selected: boolean;
-  onSelect: () => void;
-}) {
-  return (
-    <label className={`template ${selected ? "selected" : ""}`}>
-      <input type="radio" name="template" checked={selected} onChange={onSelect} />
-      <span className="template-name">{template ? template.name : "No template"}</span>
-      {template ? (
-        <span className="template-details">
-          <span className="muted">{template.description}</span>
-          <span>
-            Up to {template.max_participants} people ·{" "}
-            {template.auto_recording ? "records automatically" : "records when you start it"} · newcomers join as{" "}
-            {ROLE_LABELS[template.default_role].toLowerCase()}s
-          </span>
-          <span className="template-roles">
-            {describePermissionMap(template.permissions).map(({ role, text }) => (
-              <span key={role}>
-                {ROLE_LABELS[role]}s may {text}.
-              </span>
-            ))}
-          </span>
-        </span>
-      ) : (
-        <span className="template-details muted">
-          Up to 10 people · editors may edit, comment, invite and record; commenters comment; viewers follow along.
-        </span>
-      )}
-    </label>
   );
 }

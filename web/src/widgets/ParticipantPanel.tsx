@@ -8,6 +8,7 @@ import type {
 } from "chordme-sessions/client";
 import { type FormEvent, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
+import { roleShortfall, type SessionRights } from "../lib/rights";
 import { joinUrl } from "../lib/router";
 import { ASSIGNABLE, ROLE_LABELS } from "../lib/words";
 import { ErrorNote, RoleBadge } from "./common";
@@ -18,6 +19,8 @@ interface ParticipantPanelProps {
   presence: ReadonlyMap<string, PresenceState>;
   permissions: readonly Permission[];
   myRole: Role | null;
+  /** What each role may do in this session: a role it gives less than usual is confirmed before it is given. */
+  rights: SessionRights;
   /** The session changed (a new code, a new owner): load it again. */
   onSessionChanged: (session?: SessionView) => void;
 }
@@ -29,12 +32,14 @@ export function ParticipantPanel({
   presence,
   permissions,
   myRole,
+  rights,
   onSessionChanged,
 }: ParticipantPanelProps) {
   const { service, user } = useApp();
   const sentence = useErrorSentence();
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [pending, setPending] = useState<PendingRole | null>(null);
   const canManage = permissions.includes("manage_participants");
   const active = participants.filter((participant) => participant.status === "active");
 
@@ -51,9 +56,23 @@ export function ParticipantPanel({
 
   const changeRole = (participant: Participant, role: AssignableRole) =>
     act(async () => {
+      setPending(null);
       await service.changeRole(session.id, participant.user_id, role);
       return `${participant.display_name} is now ${ROLE_LABELS[role].toLowerCase()}.`;
     });
+
+  /** A role this session gives less than its name promises is said so, and given only once confirmed. */
+  const requestRole = (participant: Participant, role: AssignableRole) => {
+    const warning = roleShortfall(role, rights);
+    if (warning) {
+      setError(null);
+      setNotice(null);
+      setPending({ participant, role, warning });
+      return;
+    }
+    setPending(null);
+    void changeRole(participant, role);
+  };
 
   const remove = (participant: Participant) => {
     if (!window.confirm(`Remove ${participant.display_name} from the session?`)) return;
@@ -97,7 +116,7 @@ export function ParticipantPanel({
                   <select
                     aria-label={`Role of ${participant.display_name}`}
                     value={participant.role}
-                    onChange={(e) => changeRole(participant, e.target.value as AssignableRole)}
+                    onChange={(e) => requestRole(participant, e.target.value as AssignableRole)}
                   >
                     {ASSIGNABLE.map((role) => (
                       <option key={role} value={role}>
@@ -117,6 +136,13 @@ export function ParticipantPanel({
               ) : (
                 <RoleBadge role={participant.role} />
               )}
+              {pending?.participant.user_id === participant.user_id ? (
+                <RoleConfirm
+                  pending={pending}
+                  onConfirm={() => void changeRole(pending.participant, pending.role)}
+                  onCancel={() => setPending(null)}
+                />
+              ) : null}
             </li>
           );
         })}
@@ -138,6 +164,42 @@ export function ParticipantPanel({
         />
       ) : null}
     </section>
+  );
+}
+
+interface PendingRole {
+  participant: Participant;
+  role: AssignableRole;
+  warning: string;
+}
+
+/** The step before giving someone a role this session leaves short of its usual rights. */
+function RoleConfirm({
+  pending,
+  onConfirm,
+  onCancel,
+}: {
+  pending: PendingRole;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const { participant, role, warning } = pending;
+  const id = `role-confirm-${participant.user_id}`;
+  const roleWord = ROLE_LABELS[role].toLowerCase();
+  return (
+    <div className="role-confirm">
+      <p id={id} role="alert">
+        {warning} Make {participant.display_name} {roleWord} anyway?
+      </p>
+      <div className="row">
+        <button type="button" className="primary" onClick={onConfirm}>
+          Make {roleWord}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Keep as {ROLE_LABELS[participant.role].toLowerCase()}
+        </button>
+      </div>
+    </div>
   );
 }
 

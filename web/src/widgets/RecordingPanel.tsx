@@ -1,18 +1,28 @@
-import { type RecordingManifest, type RecordingStatus, SessionApiError } from "chordme-sessions/client";
-import { useCallback, useEffect, useRef, useState } from "react";
+import {
+  type Participant,
+  type RecordingManifest,
+  type RecordingStatus,
+  SessionApiError,
+} from "chordme-sessions/client";
+import { useCallback, useEffect, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatDateTime, formatDuration } from "../lib/format";
 import { ErrorNote } from "./common";
+import { Playback } from "./Playback";
 
 interface RecordingPanelProps {
   sessionId: string;
   canRecord: boolean;
   /** The live recording flag from the session connection; changes trigger a reload. */
   isRecording: boolean;
+  /** Names for the people in the recording's events. */
+  participants: readonly Participant[];
+  /** Names of people seen on this page who may have left since. */
+  knownNames: ReadonlyMap<string, string>;
 }
 
 /** Recording controls, the session's recordings, and playback of one of them. */
-export function RecordingPanel({ sessionId, canRecord, isRecording }: RecordingPanelProps) {
+export function RecordingPanel({ sessionId, canRecord, isRecording, participants, knownNames }: RecordingPanelProps) {
   const { service } = useApp();
   const sentence = useErrorSentence();
   const [status, setStatus] = useState<RecordingStatus | null>(null);
@@ -99,108 +109,16 @@ export function RecordingPanel({ sessionId, canRecord, isRecording }: RecordingP
       ) : (
         <p className="muted small">No recordings yet.</p>
       )}
-      {playing ? <Playback sessionId={sessionId} recording={playing} onClose={() => setPlaying(null)} /> : null}
-    </section>
-  );
-}
-
-const STEP_MS = 100;
-const PLAY_TICK_MS = 250;
-
-/** A time slider over a recording and the chord sheet as it stood at that moment. */
-function Playback({
-  sessionId,
-  recording,
-  onClose,
-}: {
-  sessionId: string;
-  recording: RecordingManifest;
-  onClose: () => void;
-}) {
-  const { service } = useApp();
-  const sentence = useErrorSentence();
-  const [manifest, setManifest] = useState(recording);
-  const [at, setAt] = useState(0);
-  const [content, setContent] = useState<string>(recording.start_content);
-  const [shownAt, setShownAt] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [autoplay, setAutoplay] = useState(false);
-  const request = useRef(0);
-
-  useEffect(() => {
-    service.getRecording(sessionId, recording.id).then(setManifest, (caught) => setError(sentence(caught)));
-  }, [service, sessionId, recording.id, sentence]);
-
-  useEffect(() => {
-    const ticket = ++request.current;
-    const timer = setTimeout(() => {
-      service.getSnapshot(sessionId, recording.id, at).then(
-        (snapshot) => {
-          if (ticket !== request.current) return;
-          setContent(snapshot.content);
-          setShownAt(at);
-          setError(null);
-        },
-        (caught) => {
-          if (ticket === request.current) setError(sentence(caught));
-        },
-      );
-    }, 120);
-    return () => clearTimeout(timer);
-  }, [service, sessionId, recording.id, at, sentence]);
-
-  // The slider moves in whole steps; its end reaches past the last event.
-  const duration = Math.ceil(Math.max(manifest.duration_ms, 0) / STEP_MS) * STEP_MS;
-  useEffect(() => {
-    if (!autoplay) return;
-    const timer = setInterval(() => {
-      setAt((current) => {
-        const next = Math.min(duration, current + PLAY_TICK_MS);
-        if (next >= duration) setAutoplay(false);
-        return next;
-      });
-    }, PLAY_TICK_MS);
-    return () => clearInterval(timer);
-  }, [autoplay, duration]);
-
-  return (
-    <section className="playback" aria-label="Playback">
-      <header className="section-header">
-        <h4>Playback of {formatDateTime(manifest.started_at)}</h4>
-        <button type="button" className="link" onClick={onClose}>
-          Close
-        </button>
-      </header>
-      <div className="row">
-        <button
-          type="button"
-          onClick={() => {
-            if (at >= duration) setAt(0);
-            setAutoplay(!autoplay);
-          }}
-        >
-          {autoplay ? "Pause" : "Play"}
-        </button>
-        <input
-          type="range"
-          min={0}
-          max={duration}
-          step={STEP_MS}
-          value={at}
-          aria-label="Time in the recording"
-          onChange={(e) => {
-            setAutoplay(false);
-            setAt(Number(e.target.value));
-          }}
+      {playing ? (
+        <Playback
+          key={playing.id}
+          sessionId={sessionId}
+          recording={playing}
+          participants={participants}
+          knownNames={knownNames}
+          onClose={() => setPlaying(null)}
         />
-        <span className="small" data-testid="playback-time">
-          {formatDuration(at)} / {formatDuration(duration)}
-        </span>
-      </div>
-      <ErrorNote message={error} />
-      <pre className="playback-text" data-at={shownAt ?? ""}>
-        {content}
-      </pre>
+      ) : null}
     </section>
   );
 }
