@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_PERMISSION_MAP } from "../src/domain/permissions";
 import type { SessionRoom } from "../src/room/session-room";
 import { api, createSession, createSong, newUser } from "./helpers";
 
@@ -84,6 +85,12 @@ describe("creating a session", () => {
     expect(practice.default_role).toBe("viewer");
     expect(practice.is_recording).toBe(true);
     expect(practice.settings).toMatchObject({ auto_recording: true, auto_save_interval: 30 });
+    // The session's own map of each role's rights comes with the view: a Music Lesson's editors may only comment.
+    const lesson = await createSession(owner, { template_id: 2 });
+    expect(lesson.role_permissions.editor).not.toContain("edit");
+    expect(lesson.role_permissions.commenter).toEqual(expect.arrayContaining(["read", "comment"]));
+    const plain = await createSession(owner);
+    expect(plain.role_permissions).toEqual(DEFAULT_PERMISSION_MAP);
     const custom = await createSession(owner, {
       template_id: 1,
       max_participants: 3,

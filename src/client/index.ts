@@ -2,6 +2,7 @@
  * The ChordMe Sessions SDK: `SessionManagementService` for the REST API, `RealtimeSession` for live editing,
  * and the types both speak. Import it as `chordme-sessions/client`.
  */
+export { DEFAULT_PERMISSION_MAP } from "../domain/permissions";
 export { friendlyMessage, SessionApiError } from "./errors";
 export {
   type ConnectionStatus,

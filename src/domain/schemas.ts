@@ -176,7 +176,13 @@ const sessionFields = {
 
 export const SessionSummarySchema = z.object(sessionFields).openapi("SessionSummary");
 export const SessionViewSchema = z
-  .object({ ...sessionFields, participants: z.array(ParticipantSchema) })
+  .object({
+    ...sessionFields,
+    role_permissions: PermissionMapSchema.openapi({
+      description: "What each role may do in this session (from its template, or the defaults), owner excepted",
+    }),
+    participants: z.array(ParticipantSchema),
+  })
   .openapi("Session");
 
 export const SessionCreateSchema = z.object({

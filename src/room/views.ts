@@ -47,6 +47,7 @@ export function sessionView(input: ViewInput, viewerId: string, withParticipants
     auto_save_enabled: autoSaveEnabled(session.settings),
     user_role: role,
     permissions: permissionsOf(role, session.permissions),
+    role_permissions: session.permissions,
     participants: withParticipants ? participantViews(input, viewerId) : [],
   };
   if (

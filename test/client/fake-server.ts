@@ -7,6 +7,7 @@
  * knows the last seq applied from each client. The knobs marked "fault injection" make the server refuse or
  * misbehave on purpose, where the real one would only do so in circumstances too costly to build in a test.
  */
+
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { WebSocketLike } from "../../src/client/realtime";
@@ -328,6 +329,7 @@ function sessionView(): SessionView {
     auto_save_enabled: false,
     user_role: null,
     permissions: [],
+    role_permissions: DEFAULT_PERMISSION_MAP,
     participants: [],
   };
 }

@@ -1,56 +1,45 @@
 /**
- * What each role may do in a session: its permission map comes from the template it was created with (a session
- * without one uses the contract's defaults, CONTRACT §5), and a role a template gives less than usual is worth a
- * warning before someone is given it.
+ * What each role may do in a session: the session view carries its permission map (`role_permissions`, from the
+ * template it was created with, or the contract's defaults, CONTRACT §5), and a role the session gives less than
+ * usual is worth a warning before someone is given it.
  */
-import type { AssignableRole, Permission, PermissionMap, SessionView } from "chordme-sessions/client";
+import {
+  type AssignableRole,
+  DEFAULT_PERMISSION_MAP,
+  type Permission,
+  type PermissionMap,
+  type SessionView,
+} from "chordme-sessions/client";
 import { useEffect, useState } from "react";
 import { useApp } from "./app";
 import { describePermissions, ROLE_LABELS } from "./words";
 
-/** CONTRACT §5: the rights of each role in a session created without a template. */
-export const DEFAULT_PERMISSION_MAP: PermissionMap = {
-  editor: ["read", "edit", "comment", "invite", "record"],
-  commenter: ["read", "comment"],
-  viewer: ["read"],
-};
-
 export interface SessionRights {
   map: PermissionMap;
-  /** The template the map came from; null for a session without one. */
+  /** The template the session was created with, for the wording; null without one, or until it is read. */
   templateName: string | null;
-  /** False while the template is loading, or when it could not be read (the defaults stand in then). */
-  known: boolean;
 }
 
-/** The session's permission map, read from its template. */
-export function useSessionRights(session: Pick<SessionView, "template_id"> | null): SessionRights {
+/** The session's permission map, from its view; the template's name is read for the wording. */
+export function useSessionRights(session: Pick<SessionView, "template_id" | "role_permissions"> | null): SessionRights {
   const { service } = useApp();
   const templateId = session?.template_id ?? null;
-  const [rights, setRights] = useState<SessionRights>({
-    map: DEFAULT_PERMISSION_MAP,
-    templateName: null,
-    known: templateId === null,
-  });
+  const [templateName, setTemplateName] = useState<string | null>(null);
   useEffect(() => {
-    if (templateId === null) {
-      setRights({ map: DEFAULT_PERMISSION_MAP, templateName: null, known: true });
-      return;
-    }
+    setTemplateName(null);
+    if (templateId === null) return;
     let cancelled = false;
     service.getTemplate(templateId).then(
       (template) => {
-        if (!cancelled) setRights({ map: template.permissions, templateName: template.name, known: true });
+        if (!cancelled) setTemplateName(template.name);
       },
-      () => {
-        if (!cancelled) setRights({ map: DEFAULT_PERMISSION_MAP, templateName: null, known: false });
-      },
+      () => undefined,
     );
     return () => {
       cancelled = true;
     };
   }, [service, templateId]);
-  return rights;
+  return { map: session?.role_permissions ?? DEFAULT_PERMISSION_MAP, templateName };
 }
 
 /**

@@ -240,9 +240,7 @@ function SaveAsTemplate({
       <h3>Save as a template</h3>
       <p className="muted small">
         Start later sessions with the settings above and this session's roles
-        {rights.templateName ? ` (from ${rights.templateName})` : ""}
-        {rights.known ? "" : " (its template could not be read, so the usual rights of each role are used)"}. Only you
-        see it.
+        {rights.templateName ? ` (from ${rights.templateName})` : ""}. Only you see it.
       </p>
       <div className="row">
         <label className="grow">
