@@ -73,3 +73,32 @@ describe("private events", () => {
     expect((await recordedTypes(owner, session.id, recordingId)).map((event) => event.type)).toContain("role_changed");
   });
 });
+
+describe("someone turned away from a full session", () => {
+  it("is told live to those who may raise the limit, and to nobody else", async () => {
+    const owner = await newUser("owner");
+    const session = await createSession(owner, { access_mode: "public", max_participants: 2 });
+    const member = await newUser("member");
+    expect((await api("POST", `/sessions/${session.id}/join`, { user: member })).status).toBe(200);
+    const leaderSocket = await connect(owner, session.id);
+    await leaderSocket.next("welcome");
+    const memberSocket = await connect(member, session.id);
+    await memberSocket.next("welcome");
+
+    const late = await newUser("late");
+    const refused = await api("POST", `/sessions/${session.id}/join`, { user: late });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("SESSION_FULL");
+    expect(await leaderSocket.next("join_refused")).toEqual({
+      type: "join_refused",
+      code: "SESSION_FULL",
+      user_id: late.id,
+      display_name: expect.any(String),
+      max_participants: 2,
+    });
+    await memberSocket.none("join_refused");
+    // Refused, they are still not a participant.
+    const view = await api("GET", `/sessions/${session.id}`, { user: owner });
+    expect(view.body.data.participant_count).toBe(2);
+  });
+});

@@ -50,6 +50,8 @@ export interface RealtimeEvents {
   role: { role: Role; permissions: readonly Permission[] };
   session_status: SessionStatus;
   recording: { is_recording: boolean; recording_id?: string };
+  /** For those who manage the session: someone was turned away because every place is taken. */
+  join_refused: { user_id: string; display_name: string; max_participants: number };
   /** A server `error` frame, or a failed ticket request. */
   error: { code: string; message: string; seq?: number };
   /** Local edits the server never applied, dropped when the client started over from the server's text. */

@@ -219,6 +219,13 @@ export class RealtimeSession {
         if (this.#session) this.#session = { ...this.#session, status: message.status };
         this.#emit("session_status", message.status);
         return;
+      case "join_refused":
+        this.#emit("join_refused", {
+          user_id: message.user_id,
+          display_name: message.display_name,
+          max_participants: message.max_participants,
+        });
+        return;
       case "error":
         this.#onServerError(message);
         return;

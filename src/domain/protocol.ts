@@ -109,5 +109,7 @@ export type ServerMessage =
   | { type: "comment"; comment: Comment }
   | { type: "recording"; is_recording: boolean; recording_id?: string }
   | { type: "session_status"; status: SessionStatus }
+  /** To those who manage the session: someone was just turned away because every place is taken. */
+  | { type: "join_refused"; code: "SESSION_FULL"; user_id: string; display_name: string; max_participants: number }
   | { type: "error"; code: string; message: string; seq?: number }
   | { type: "pong" };

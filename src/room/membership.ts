@@ -12,7 +12,7 @@ import type { Invitations } from "./invitations";
 import type { Participants } from "./participants";
 import type { Reads } from "./reads";
 import type { Recorder } from "./recorder";
-import { refuse } from "./result";
+import { RoomFailure, refuse } from "./result";
 import type { InvitationRow, ParticipantRow, SessionRow } from "./rows";
 import type { SessionState } from "./session-state";
 import type { Sockets } from "./sockets";
@@ -32,6 +32,29 @@ export class Membership {
 
   /** Lets the actor in when the session's rules allow; every invitation addressed to them is then accepted. */
   join(actor: Actor, invitationCode: string | undefined): void {
+    try {
+      this.admit(actor, invitationCode);
+    } catch (error) {
+      if (error instanceof RoomFailure && error.error.code === "SESSION_FULL") this.tellFull(actor);
+      throw error;
+    }
+  }
+
+  /** Tells those who may raise the limit, live, that someone was just turned away because the session is full. */
+  private tellFull(actor: Actor): void {
+    const { state, participants, sockets } = this.parts;
+    const session = state.requireSession();
+    const mayRaise = (userId: string) => authorize(session, participants.member(userId), "manage_session") === null;
+    sockets.sendWhere(mayRaise, {
+      type: "join_refused",
+      code: "SESSION_FULL",
+      user_id: actor.userId,
+      display_name: displayName(actor),
+      max_participants: session.max_participants,
+    });
+  }
+
+  private admit(actor: Actor, invitationCode: string | undefined): void {
     const { state, participants, invitations } = this.parts;
     const joined = state.transaction(() => {
       const session = state.requireSession();

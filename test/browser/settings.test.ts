@@ -126,6 +126,8 @@ describe("session settings", () => {
       .getByRole("alert")
       .filter({ hasText: "This session is full. Ask the session leader to raise the participant limit." })
       .waitFor();
+    // The leader is told at once who was turned away.
+    await full.filter({ hasText: "Nora Newcomer just tried to join and was turned away." }).waitFor();
     await screenshot(leader, "session-full");
 
     await full.getByLabel("New participant limit").fill("4");

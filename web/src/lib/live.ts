@@ -26,6 +26,8 @@ export interface LiveState {
   presence: ReadonlyMap<string, PresenceState>;
   status: SessionStatus | undefined;
   recording: RealtimeEvents["recording"] | null;
+  /** Who was last turned away because the session is full (told only to those who manage it). */
+  turnedAway: RealtimeEvents["join_refused"] | null;
   comments: LiveComment[];
   /** The latest problem, as a sentence. */
   notice: string | null;
@@ -45,6 +47,7 @@ const INITIAL: LiveState = {
   presence: new Map(),
   status: undefined,
   recording: null,
+  turnedAway: null,
   comments: [],
   notice: null,
   closedBecause: null,
@@ -96,6 +99,7 @@ export function useLiveSession(sessionId: string, enabled: boolean): LiveState {
       realtime.on("presence", (presence) => update({ presence })),
       realtime.on("session_status", (status) => update((current) => ({ status, ...tick(current) }))),
       realtime.on("recording", (recording) => update((current) => ({ recording, ...tick(current) }))),
+      realtime.on("join_refused", (turnedAway) => update({ turnedAway })),
       realtime.on("comment", (comment) =>
         update((current) => ({
           comments: [...current.comments.filter((entry) => entry.id !== comment.id), comment],

@@ -211,6 +211,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         <SessionFullNote
           session={view}
           count={activeCount}
+          turnedAway={live.turnedAway?.display_name ?? null}
           onRaised={(fresh) => {
             setView(fresh);
             setSaved(`The participant limit is now ${fresh.max_participants}.`);

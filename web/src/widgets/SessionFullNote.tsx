@@ -8,6 +8,8 @@ interface SessionFullNoteProps {
   session: Pick<SessionView, "id" | "max_participants">;
   /** Active participants now. */
   count: number;
+  /** The name of whoever was just turned away, told live to the leader; null when nobody was yet. */
+  turnedAway: string | null;
   /** The session as saved with its new limit. */
   onRaised: (session: SessionView) => void;
 }
@@ -16,7 +18,7 @@ interface SessionFullNoteProps {
  * For the session's leader, while the session is full: anyone else who tries to join is turned away
  * (SESSION_FULL), and the limit can be raised right here.
  */
-export function SessionFullNote({ session, count, onRaised }: SessionFullNoteProps) {
+export function SessionFullNote({ session, count, turnedAway, onRaised }: SessionFullNoteProps) {
   const { service } = useApp();
   const sentence = useErrorSentence();
   const id = useId();
@@ -51,6 +53,7 @@ export function SessionFullNote({ session, count, onRaised }: SessionFullNotePro
       <p role="status" id={`${id}-title`}>
         <strong>The session is full</strong>: {count} of {session.max_participants} places are taken, so anyone else who
         tries to join is turned away.
+        {turnedAway ? <> {turnedAway} just tried to join and was turned away.</> : null}
       </p>
       {atMost ? (
         <p className="muted small">{LIMIT_BOUNDS.max} people is the most a session can have.</p>
