@@ -224,6 +224,66 @@ describe("SessionManagementService against the Worker", () => {
     expect(await sdkFor(admin).cleanup({ dry_run: true })).toMatchObject({ dry_run: true, errors: [] });
   });
 
+  it("lists, revokes and declines invitations, and keeps my email setting", async () => {
+    const leader = await newUser("leader");
+    const guitarist = await newUser("guitarist");
+    const singer = await newUser("singer");
+    const sdk = sdkFor(leader);
+    const song = await sdk.createSong({ title: "Wonderwall", content: "[Em7]Today is [G]gonna be the day" });
+    const session = await sdk.createSession({ song_id: song.id, name: "Acoustic set" });
+
+    const invited = await sdk.inviteUsers(
+      session.id,
+      [
+        { email: guitarist.email, role: "editor" },
+        { user_id: singer.id, role: "commenter" },
+      ],
+      "Soundcheck at six",
+    );
+    const [toGuitarist, toSinger] = invited.invited.map((entry) => entry.invitation_id!);
+    const pending = await sdk.listInvitations(session.id);
+    // Sent in one call, both at the same moment: the order between them is the ids'.
+    expect(pending.invitations.map((entry) => [entry.id, entry.user_id, entry.email, entry.role]).sort()).toEqual(
+      [
+        [toSinger, singer.id, null, "commenter"],
+        [toGuitarist, null, guitarist.email, "editor"],
+      ].sort(),
+    );
+    expect(pending.invitations.find((entry) => entry.id === toSinger)).toMatchObject({
+      status: "pending",
+      invited_by: { user_id: leader.id, display_name: leader.name },
+      message: "Soundcheck at six",
+      declined_at: null,
+    });
+    expect(pending.next_cursor).toBeNull();
+
+    expect(await sdk.revokeInvitation(session.id, toSinger!)).toEqual({ id: toSinger, revoked: true });
+    expect(await sdkFor(singer).getMyInvitations()).toEqual({ invitations: [], next_cursor: null });
+
+    const guitaristSdk = sdkFor(guitarist);
+    expect((await guitaristSdk.getMyInvitations()).invitations.map((entry) => entry.id)).toEqual([toGuitarist]);
+    expect(await guitaristSdk.declineInvitation(toGuitarist!)).toEqual({
+      id: toGuitarist,
+      session_id: session.id,
+      declined: true,
+    });
+    expect((await guitaristSdk.getMyInvitations()).invitations).toEqual([]);
+    expect((await sdk.listInvitations(session.id)).invitations).toEqual([]);
+    const declined = await sdk.listInvitations(session.id, { status: "declined", limit: 10 });
+    expect(declined.invitations).toEqual([
+      expect.objectContaining({ id: toGuitarist, status: "declined", declined_at: expect.any(String) }),
+    ]);
+    expect(await failure(guitaristSdk.listInvitations(session.id))).toMatchObject({ status: 403 });
+
+    expect(await guitaristSdk.getMe()).toMatchObject({ id: guitarist.id, notifications_enabled: true });
+    expect(await guitaristSdk.updateMe({ notifications_enabled: false })).toMatchObject({
+      id: guitarist.id,
+      email: guitarist.email,
+      notifications_enabled: false,
+    });
+    expect((await guitaristSdk.getMe()).notifications_enabled).toBe(false);
+  });
+
   it("manages templates", async () => {
     const arranger = await newUser("arranger");
     const sdk = sdkFor(arranger);

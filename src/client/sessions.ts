@@ -9,8 +9,10 @@ import type {
   AdminStats,
   AssignableRole,
   CleanupResult,
+  DeclinedInvitation,
   DevTokenRequest,
   Invitation,
+  InvitationListQuery,
   Invitee,
   InviteResult,
   MySessionsQuery,
@@ -23,6 +25,7 @@ import type {
   ServiceHealth,
   SessionCreate,
   SessionHealth,
+  SessionInvitationPage,
   SessionPage,
   SessionStats,
   SessionSummary,
@@ -37,6 +40,8 @@ import type {
   TemplateCreate,
   TemplateUpdate,
   Ticket,
+  UserSettings,
+  UserSettingsUpdate,
 } from "./types";
 
 export interface SessionManagementOptions {
@@ -169,6 +174,20 @@ export class SessionManagementService {
     return this.#json("GET", "/sessions/my-invitations", { query: page });
   }
 
+  /** Declines one of my pending invitations: it leaves my list and admits me no more. */
+  declineInvitation(invitationId: string): Promise<DeclinedInvitation> {
+    return this.#json("POST", `/sessions/my-invitations/${id(invitationId)}/decline`);
+  }
+
+  /**
+   * The session's pending (default) or declined invitations, newest first; needs `invite`. `email` only for those
+   * who manage participants and for whoever sent the invitation.
+   */
+  listInvitations(sessionId: string, query: InvitationListQuery = {}): Promise<SessionInvitationPage> {
+    return this.#json("GET", `/sessions/${id(sessionId)}/invitations`, { query });
+  }
+
+  /** Whoever sent the invitation, or someone who manages participants. */
   revokeInvitation(sessionId: string, invitationId: string): Promise<{ id: string; revoked: true }> {
     return this.#json("DELETE", `/sessions/${id(sessionId)}/invitations/${id(invitationId)}`);
   }
@@ -191,6 +210,18 @@ export class SessionManagementService {
   /** Newest first; private entries only for the owner. */
   getActivities(sessionId: string, query: ActivityQuery = {}): Promise<ActivityPage> {
     return this.#json("GET", `/sessions/${id(sessionId)}/activities`, { query });
+  }
+
+  // ---------------------------------------------------------------- me
+
+  /** Who I am to the service (email and name from my latest token) and my settings. */
+  getMe(): Promise<UserSettings> {
+    return this.#json("GET", "/users/me");
+  }
+
+  /** `notifications_enabled: false`: no invitation emails, to my user id or to my address. */
+  updateMe(changes: UserSettingsUpdate): Promise<UserSettings> {
+    return this.#json("PATCH", "/users/me", { body: changes });
   }
 
   // ---------------------------------------------------------------- templates

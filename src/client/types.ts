@@ -4,6 +4,13 @@
  * The few shapes the server has no schema for follow the contract.
  */
 import type { z } from "@hono/zod-openapi";
+import type {
+  DeclinedSchema,
+  InvitationListQuerySchema,
+  ListedInvitationStatus,
+  SessionInvitationPageSchema,
+  SessionInvitationSchema,
+} from "../domain/invitation-schemas";
 import type { AccessMode, AssignableRole, Permission, PermissionMap, Role, SessionStatus } from "../domain/permissions";
 import type { RecordingEvent } from "../domain/recording";
 import type {
@@ -31,6 +38,7 @@ import type {
   TemplateUpdateSchema,
 } from "../domain/schemas";
 import type { Song, SongCreateSchema, SongShareSchema, SongUpdateSchema } from "../domain/song-schemas";
+import type { UserSettingsSchema, UserSettingsUpdateSchema } from "../domain/user-schemas";
 
 // The server already names these responses; the SDK uses the same types.
 export type {
@@ -75,7 +83,20 @@ export interface SessionPage {
 export type Invitee = z.input<typeof InviteeSchema>;
 export type InviteRequest = z.input<typeof InviteSchema>;
 export type InviteResult = z.infer<typeof InviteAnswerSchema>;
+/** One of my pending invitations (`GET /sessions/my-invitations`). */
 export type Invitation = z.infer<typeof InvitationSchema>;
+/** One of a session's invitations, as those who may invite see it (`GET /sessions/:id/invitations`). */
+export type SessionInvitation = z.infer<typeof SessionInvitationSchema>;
+export type SessionInvitationPage = z.infer<typeof SessionInvitationPageSchema>;
+/** The statuses a session's invitation list shows: pending or declined. */
+export type InvitationStatus = ListedInvitationStatus;
+export type InvitationListQuery = Partial<z.infer<typeof InvitationListQuerySchema>>;
+export type DeclinedInvitation = z.infer<typeof DeclinedSchema>;
+
+// ---- users ----
+/** `GET /users/me`: who I am to the service, and whether it may email me invitations. */
+export type UserSettings = z.infer<typeof UserSettingsSchema>;
+export type UserSettingsUpdate = z.input<typeof UserSettingsUpdateSchema>;
 
 // ---- activity ----
 export type Activity = z.infer<typeof ActivityAnswerSchema>;

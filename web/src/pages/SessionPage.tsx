@@ -10,6 +10,7 @@ import { ChordEditor } from "../widgets/ChordEditor";
 import { Comments } from "../widgets/Comments";
 import { ErrorNote, RoleBadge, StatusBadge } from "../widgets/common";
 import { HealthBadge } from "../widgets/HealthBadge";
+import { InvitationsPanel } from "../widgets/InvitationsPanel";
 import { ParticipantPanel } from "../widgets/ParticipantPanel";
 import { RecordingPanel } from "../widgets/RecordingPanel";
 import { SessionFullNote } from "../widgets/SessionFullNote";
@@ -263,6 +264,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
             rights={rights}
             onSessionChanged={(fresh) => void load(fresh)}
           />
+          {permissions.includes("invite") && (status === "active" || status === "paused") && !terminal ? (
+            <InvitationsPanel sessionId={sessionId} permissions={permissions} refreshKey={live.activityTick} />
+          ) : null}
           <RecordingPanel
             sessionId={sessionId}
             canRecord={permissions.includes("record")}

@@ -6,7 +6,7 @@ import type {
   Role,
   SessionView,
 } from "chordme-sessions/client";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { roleShortfall, type SessionRights } from "../lib/rights";
 import { joinUrl } from "../lib/router";
@@ -25,7 +25,7 @@ interface ParticipantPanelProps {
   onSessionChanged: (session?: SessionView) => void;
 }
 
-/** Who is in the session; inviting, the join link, role changes and removal for those who may. */
+/** Who is in the session; the join link, role changes and removal for those who may (inviting: InvitationsPanel). */
 export function ParticipantPanel({
   session,
   participants,
@@ -153,7 +153,6 @@ export function ParticipantPanel({
           {notice}
         </p>
       ) : null}
-      {permissions.includes("invite") ? <InviteForm sessionId={session.id} onDone={act} /> : null}
       {session.invitation_code ? (
         <JoinLink
           sessionId={session.id}
@@ -200,65 +199,6 @@ function RoleConfirm({
         </button>
       </div>
     </div>
-  );
-}
-
-function InviteForm({
-  sessionId,
-  onDone,
-}: {
-  sessionId: string;
-  onDone: (action: () => Promise<string | undefined>) => Promise<void>;
-}) {
-  const { service } = useApp();
-  const [who, setWho] = useState("");
-  const [role, setRole] = useState<AssignableRole>("editor");
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const entries = who
-      .split(/[\s,;]+/)
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-    if (entries.length === 0) return;
-    void onDone(async () => {
-      const result = await service.inviteUsers(
-        sessionId,
-        entries.map((entry) => (entry.includes("@") ? { email: entry, role } : { user_id: entry, role })),
-      );
-      setWho("");
-      const invited = result.invited.filter((entry) => entry.status === "invited").map((e) => e.email ?? e.user_id);
-      const already = result.invited.filter((entry) => entry.status === "already_participant");
-      const parts: string[] = [];
-      if (invited.length) parts.push(`Invited ${invited.join(", ")} as ${ROLE_LABELS[role].toLowerCase()}.`);
-      if (already.length) parts.push(`${already.map((e) => e.email ?? e.user_id).join(", ")} already joined.`);
-      for (const failure of result.errors) parts.push(`${entries[failure.index]}: ${failure.message}`);
-      return parts.join(" ");
-    });
-  }
-
-  return (
-    <form onSubmit={submit} className="invite-form" aria-label="Invite">
-      <h4>Invite</h4>
-      <input
-        value={who}
-        onChange={(e) => setWho(e.target.value)}
-        placeholder="Email or user id (several: separate with commas)"
-        aria-label="Email or user id"
-      />
-      <div className="row">
-        <select value={role} onChange={(e) => setRole(e.target.value as AssignableRole)} aria-label="Invite as">
-          {ASSIGNABLE.map((value) => (
-            <option key={value} value={value}>
-              as {ROLE_LABELS[value].toLowerCase()}
-            </option>
-          ))}
-        </select>
-        <button type="submit" disabled={!who.trim()}>
-          Invite
-        </button>
-      </div>
-    </form>
   );
 }
 
