@@ -10,8 +10,8 @@ import {
   templateSettings,
   toDraft,
 } from "../lib/settings";
-import { ACCESS_LABELS, ASSIGNABLE, ROLE_LABELS } from "../lib/words";
 import { ErrorNote } from "./common";
+import { AccessModeChoice, NewcomerRoleSelect } from "./SessionFormFields";
 import { SettingsFields } from "./SettingsFields";
 import { TemplateOption } from "./TemplateCard";
 
@@ -23,7 +23,6 @@ export interface CreateSessionModalProps {
   songId?: number;
 }
 
-const ACCESS_MODES: AccessMode[] = ["invite-only", "link-access", "public"];
 const DEFAULT_LIMIT = 10;
 
 /** A new session: a song (picked or new), a template, who can join, how many, and the session's settings. */
@@ -228,22 +227,7 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
             </div>
           </fieldset>
 
-          <fieldset>
-            <legend>Who can join</legend>
-            {ACCESS_MODES.map((mode) => (
-              <label key={mode} className="inline block">
-                <input
-                  type="radio"
-                  name="access-mode"
-                  value={mode}
-                  checked={accessMode === mode}
-                  onChange={() => setAccessMode(mode)}
-                />
-                <strong>{ACCESS_LABELS[mode].label}</strong>
-                <span className="muted"> — {ACCESS_LABELS[mode].explanation}</span>
-              </label>
-            ))}
-          </fieldset>
+          <AccessModeChoice name="access-mode" value={accessMode} onChange={setAccessMode} />
 
           <div className="two-columns">
             <label>
@@ -256,16 +240,7 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
                 onChange={(e) => setMaxParticipants(e.target.value)}
               />
             </label>
-            <label>
-              People joining by link or publicly become
-              <select value={defaultRole} onChange={(e) => setDefaultRole(e.target.value as AssignableRole)}>
-                {ASSIGNABLE.map((role) => (
-                  <option key={role} value={role}>
-                    {ROLE_LABELS[role]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <NewcomerRoleSelect value={defaultRole} onChange={setDefaultRole} />
           </div>
           <SettingsFields
             draft={settings}

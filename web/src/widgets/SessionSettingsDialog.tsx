@@ -13,9 +13,9 @@ import {
   settingsFrom,
   toDraft,
 } from "../lib/settings";
-import { ACCESS_LABELS, ASSIGNABLE, ROLE_LABELS } from "../lib/words";
 import { ErrorNote } from "./common";
 import { Dialog } from "./Dialog";
+import { AccessModeChoice, NewcomerRoleSelect } from "./SessionFormFields";
 import { SettingsFields } from "./SettingsFields";
 
 interface SessionSettingsDialogProps {
@@ -25,8 +25,6 @@ interface SessionSettingsDialogProps {
   /** The session as saved; the page shows it and says so. */
   onSaved: (session: SessionView) => void;
 }
-
-const ACCESS_MODES: AccessMode[] = ["invite-only", "link-access", "public"];
 
 /** The leader's settings for a running session (PATCH /sessions/:id), and saving them as a template of their own. */
 export function SessionSettingsDialog({ session, rights, onClose, onSaved }: SessionSettingsDialogProps) {
@@ -105,28 +103,14 @@ export function SessionSettingsDialog({ session, rights, onClose, onSaved }: Ses
           Description (optional)
           <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
         </label>
-        <fieldset>
-          <legend>Who can join</legend>
-          {ACCESS_MODES.map((mode) => (
-            <label key={mode} className="inline block">
-              <input
-                type="radio"
-                name="settings-access-mode"
-                value={mode}
-                checked={accessMode === mode}
-                onChange={() => setAccessMode(mode)}
-              />
-              <strong>{ACCESS_LABELS[mode].label}</strong>
-              <span className="muted"> — {ACCESS_LABELS[mode].explanation}</span>
-            </label>
-          ))}
+        <AccessModeChoice name="settings-access-mode" value={accessMode} onChange={setAccessMode}>
           {accessMode !== session.access_mode && accessMode === "link-access" ? (
             <p className="muted small">Saving makes a new join link.</p>
           ) : null}
           {accessMode !== session.access_mode && session.access_mode === "link-access" ? (
             <p className="muted small">Saving turns the current join link off for good.</p>
           ) : null}
-        </fieldset>
+        </AccessModeChoice>
         <div className="two-columns">
           <div className="field">
             <label htmlFor={`limit-${session.id}`}>Participant limit</label>
@@ -144,16 +128,7 @@ export function SessionSettingsDialog({ session, rights, onClose, onSaved }: Ses
               {active} {active === 1 ? "person is" : "people are"} in the session now ({lowest}–{LIMIT_BOUNDS.max}).
             </span>
           </div>
-          <label>
-            People joining by link or publicly become
-            <select value={defaultRole} onChange={(e) => setDefaultRole(e.target.value as AssignableRole)}>
-              {ASSIGNABLE.map((role) => (
-                <option key={role} value={role}>
-                  {ROLE_LABELS[role]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <NewcomerRoleSelect value={defaultRole} onChange={setDefaultRole} />
         </div>
         <SettingsFields
           draft={settings}

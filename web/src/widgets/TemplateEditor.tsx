@@ -12,6 +12,7 @@ import {
 } from "../lib/settings";
 import { ASSIGNABLE, PERMISSION_LABELS, ROLE_LABELS } from "../lib/words";
 import { ErrorNote } from "./common";
+import { NewcomerRoleSelect } from "./SessionFormFields";
 import { SettingsFields } from "./SettingsFields";
 
 /** Permissions a template may give a role; `read` is in every role that may open the session at all. */
@@ -116,16 +117,7 @@ export function TemplateEditor({ template, onSaved, onCancel }: TemplateEditorPr
             onChange={(e) => setLimit(e.target.value)}
           />
         </label>
-        <label>
-          People joining by link or publicly become
-          <select value={defaultRole} onChange={(e) => setDefaultRole(e.target.value as AssignableRole)}>
-            {ASSIGNABLE.map((role) => (
-              <option key={role} value={role}>
-                {ROLE_LABELS[role]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <NewcomerRoleSelect value={defaultRole} onChange={setDefaultRole} />
       </div>
       <SettingsFields draft={settings} onChange={setSettings} />
       <fieldset className="rights-grid">
