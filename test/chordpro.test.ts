@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { firstChord, nearestShownLine, parseChordPro, parseDirective, parsePairs } from "../web/src/lib/chordpro";
 import { lineOfCodePoint, lineStart, readSettings, signed } from "../web/src/lib/perform";
+import { parseRoute } from "../web/src/lib/routes";
 import { codePointCount } from "../web/src/lib/text";
 
 const SONG = [
@@ -173,5 +174,14 @@ describe("a reader's settings", () => {
     const read = readSettings(JSON.stringify({ transpose: 40, capo: -2, fontSize: "big", stage: true, follow: false }));
     expect(read).toMatchObject({ transpose: 11, capo: 0, fontSize: 120, stage: true, follow: false });
     expect([signed(2), signed(0), signed(-3)]).toEqual(["+2", "0", "−3"]);
+  });
+});
+
+describe("the performance view's route", () => {
+  it("is the session page reading the sheet as a performance", () => {
+    const id = "6f1c3a52-3f7e-4d0b-9a57-0f1f2a3b4c5d";
+    expect(parseRoute(`/sessions/${id}/perform`)).toEqual({ name: "session", sessionId: id, perform: true });
+    expect(parseRoute(`/sessions/${id}/perform/`)).toEqual({ name: "session", sessionId: id, perform: true });
+    expect(parseRoute(`/sessions/${id}`)).toEqual({ name: "session", sessionId: id });
   });
 });
