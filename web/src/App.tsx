@@ -71,7 +71,9 @@ export function App() {
           </button>
         </span>
       </nav>
-      {route.name === "session" ? <SessionPage key={route.sessionId} sessionId={route.sessionId} /> : null}
+      {route.name === "session" ? (
+        <SessionPage key={route.sessionId} sessionId={route.sessionId} perform={route.perform === true} />
+      ) : null}
       {route.name === "stats" ? <StatsPage key={route.sessionId} sessionId={route.sessionId} /> : null}
       {route.name === "join" ? <JoinPage sessionId={route.sessionId} code={route.code} /> : null}
       {route.name === "public" ? <PublicSessionsPage songId={route.songId} /> : null}

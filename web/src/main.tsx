@@ -7,6 +7,7 @@ import "./styles/home.css";
 import "./styles/session.css";
 import "./styles/pages.css";
 import "./styles/invitations.css";
+import "./styles/perform.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -2,7 +2,7 @@
 
 export type Route =
   | { name: "home" }
-  | { name: "session"; sessionId: string }
+  | { name: "session"; sessionId: string; perform?: true }
   | { name: "stats"; sessionId: string }
   | { name: "join"; sessionId: string; code: string | null }
   | { name: "public"; songId: number | null }
@@ -13,6 +13,9 @@ export function parseRoute(url: string): Route {
   const { pathname, searchParams } = new URL(url, "http://app.invalid");
   const session = pathname.match(/^\/sessions\/([^/]+)\/?$/);
   if (session) return { name: "session", sessionId: decodeURIComponent(session[1]!) };
+  // The same page, reading the sheet as a performance view.
+  const perform = pathname.match(/^\/sessions\/([^/]+)\/perform\/?$/);
+  if (perform) return { name: "session", sessionId: decodeURIComponent(perform[1]!), perform: true };
   const stats = pathname.match(/^\/sessions\/([^/]+)\/stats\/?$/);
   if (stats) return { name: "stats", sessionId: decodeURIComponent(stats[1]!) };
   // Our join links are /join/<id>?code=…; ChordMe's own are /session/<id>/join?code=…: both open the join page.

@@ -12,13 +12,17 @@ import { ErrorNote, RoleBadge, StatusBadge } from "../widgets/common";
 import { HealthBadge } from "../widgets/HealthBadge";
 import { InvitationsPanel } from "../widgets/InvitationsPanel";
 import { ParticipantPanel } from "../widgets/ParticipantPanel";
+import { PerformanceView } from "../widgets/PerformanceView";
 import { RecordingPanel } from "../widgets/RecordingPanel";
 import { SessionFullNote } from "../widgets/SessionFullNote";
 import { BackLink, ConnectionBadge, commentFromActivity, NotJoined } from "../widgets/SessionParts";
 import { SessionSettingsDialog } from "../widgets/SessionSettingsDialog";
 
-/** A live session: the shared chord sheet, the people, comments, recordings and what happened. */
-export function SessionPage({ sessionId }: { sessionId: string }) {
+/**
+ * A live session: the shared chord sheet, the people, comments, recordings and what happened; with `perform`, the
+ * sheet as a performance view instead (the rest stays open underneath, hidden).
+ */
+export function SessionPage({ sessionId, perform = false }: { sessionId: string; perform?: boolean }) {
   const { service, user } = useApp();
   const sentence = useErrorSentence();
   const [view, setView] = useState<SessionView | null>(null);
@@ -155,6 +159,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           </div>
         </div>
         <div className="session-controls">
+          <a className="button-link" {...linkProps(`/sessions/${sessionId}${perform ? "" : "/perform"}`)}>
+            {perform ? "Editor" : "Perform"}
+          </a>
           <a className="button-link" {...linkProps(`/sessions/${sessionId}/stats`)}>
             Statistics
           </a>
@@ -231,7 +238,18 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           }}
         />
       ) : null}
-      <div className="session-body">
+      {perform && live.realtime ? (
+        <PerformanceView
+          realtime={live.realtime}
+          sessionId={sessionId}
+          ownerId={view.owner_id}
+          participants={participants}
+          presence={live.presence}
+          selection={selection}
+          fallbackTitle={view.name}
+        />
+      ) : null}
+      <div className="session-body" hidden={perform}>
         <div className="main-column">
           {live.realtime ? (
             <ChordEditor
