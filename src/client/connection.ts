@@ -176,6 +176,17 @@ export class Connection {
     this.#scheduleReconnect(CLIENT_DROP, reason);
   }
 
+  /**
+   * Skips the backoff wait: while a retry is scheduled, tries again at once. Does nothing while a socket is open or
+   * being opened, or after close(), so it never opens a second socket.
+   */
+  retryNow(): void {
+    if (this.#stopped || this.#socket !== null || this.#reconnectTimer === null) return;
+    this.#reconnectTimer = cancel(this.#reconnectTimer);
+    this.#attempt = 0;
+    void this.#open();
+  }
+
   async #open(): Promise<void> {
     const generation = ++this.#generation;
     this.#setStatus({ status: "connecting", attempt: this.#attempt });

@@ -60,6 +60,11 @@ export class DocumentSync {
     return this.#ot === null || this.#ot.state === "synchronized";
   }
 
+  /** How many local edits the server has not acknowledged yet: the op in flight and those buffered behind it. */
+  get pendingCount(): number {
+    return this.#ot?.pending.length ?? 0;
+  }
+
   /** The seq of the op sent and not acknowledged yet. */
   get inFlightSeq(): number | undefined {
     return this.#ot?.inFlight?.seq;

@@ -62,6 +62,8 @@ export interface RealtimeEvents {
    * is the result. An edit that could not be kept is reported by a `lost_edits` just before.
    */
   resynced: { reason: string; kept: TextOp[]; text: string };
+  /** The number of local edits the server has not acknowledged yet changed; 0: everything typed is saved. */
+  pending: { count: number };
 }
 
 /** Announces one event to the session's listeners. */

@@ -65,6 +65,7 @@ export class RealtimeSession {
   #presenceTimer: Timer | null = null;
   #resendTimer: Timer | null = null;
   #comments: Comment[] = [];
+  #pendingAnnounced = 0;
 
   constructor(options: RealtimeSessionOptions) {
     this.clientId = options.clientId ?? crypto.randomUUID();
@@ -110,6 +111,11 @@ export class RealtimeSession {
   /** True when every local edit has been acknowledged by the server. */
   get synchronized(): boolean {
     return this.#sync.synchronized;
+  }
+
+  /** How many local edits the server has not acknowledged yet (sent and in flight, or waiting behind it). */
+  get pendingEdits(): number {
+    return this.#sync.pendingCount;
   }
 
   get userId(): string | null {
@@ -165,6 +171,22 @@ export class RealtimeSession {
     this.#connection.close();
   }
 
+  /**
+   * Tries to connect at once when a retry is waiting out its backoff (the network came back, say). Does nothing while
+   * connected or connecting, or after close().
+   */
+  reconnectNow(): void {
+    this.#connection.retryNow();
+  }
+
+  /**
+   * Lets the current socket go and retries with the usual backoff: for when the network is known to be gone (the
+   * browser went offline) and the socket may not notice for a while. Edits made meanwhile wait and go out later.
+   */
+  dropConnection(reason = "offline"): void {
+    this.#connection.reconnectNow(reason);
+  }
+
   // ---------------------------------------------------------------- incoming frames
 
   #onMessage(message: Message): void {
@@ -177,6 +199,15 @@ export class RealtimeSession {
       this.#sync.planStartOver(error.code, true);
       this.#connection.reconnectNow(error.message);
     }
+    this.#announcePending();
+  }
+
+  /** Emits `pending` when the number of unacknowledged edits changed since it was last announced. */
+  #announcePending(): void {
+    const count = this.#sync.pendingCount;
+    if (count === this.#pendingAnnounced) return;
+    this.#pendingAnnounced = count;
+    this.#emit("pending", { count });
   }
 
   #handle(message: Message): void {
@@ -337,6 +368,7 @@ export class RealtimeSession {
       throw new RealtimeError("SESSION_NOT_ACTIVE", `The session is ${status} and read-only`);
     }
     this.#sendOp(this.#sync.applyLocal(op));
+    this.#announcePending();
   }
 
   /** Shares this user's cursor (on the local text); at most one message per 50 ms, the latest one wins. */

@@ -35,6 +35,8 @@ export interface LiveState {
   closedBecause: string | null;
   /** Bumped by every event that changes what the activity feed would show. */
   activityTick: number;
+  /** Local edits the server has not acknowledged yet. */
+  pendingEdits: number;
 }
 
 const INITIAL: LiveState = {
@@ -52,6 +54,7 @@ const INITIAL: LiveState = {
   notice: null,
   closedBecause: null,
   activityTick: 0,
+  pendingEdits: 0,
 };
 
 /** Why the server closed the connection for good, by close code (the SDK reconnects after any other). */
@@ -107,6 +110,7 @@ export function useLiveSession(sessionId: string, enabled: boolean): LiveState {
         })),
       ),
       realtime.on("error", (error) => update({ notice: friendlyMessage(error) })),
+      realtime.on("pending", ({ count }) => update({ pendingEdits: count })),
       realtime.on("lost_edits", () =>
         update({ notice: "Some of your latest changes could not be saved; the sheet now shows the shared version." }),
       ),
@@ -114,13 +118,40 @@ export function useLiveSession(sessionId: string, enabled: boolean): LiveState {
     realtime.connect().catch(() => {
       // The status listener has already said why the connection closed for good.
     });
+    // Back online or back in view: try again now rather than after the backoff. Gone offline: the socket may not
+    // notice for a while, so let it go; edits made meanwhile wait and are sent once it is back.
+    const retry = () => realtime.reconnectNow();
+    const onVisible = () => {
+      if (document.visibilityState === "visible") retry();
+    };
+    const onOffline = () => realtime.dropConnection("offline");
+    window.addEventListener("online", retry);
+    window.addEventListener("offline", onOffline);
+    document.addEventListener("visibilitychange", onVisible);
     return () => {
+      window.removeEventListener("online", retry);
+      window.removeEventListener("offline", onOffline);
+      document.removeEventListener("visibilitychange", onVisible);
       for (const off of unsubscribe) off();
       realtime.close();
     };
   }, [sessionId, enabled]);
 
   return state;
+}
+
+/** While `pending` edits are unsent, leaving or reloading the page asks first. */
+export function useUnsentWarning(pending: number): void {
+  useEffect(() => {
+    if (pending === 0) return;
+    const warn = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      // Older browsers ask only when returnValue is set.
+      event.returnValue = "";
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [pending]);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Cursor, SessionView } from "chordme-sessions/client";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
-import { type LiveComment, useKnownNames, useLiveSession } from "../lib/live";
+import { type LiveComment, useKnownNames, useLiveSession, useUnsentWarning } from "../lib/live";
 import { useSessionRights } from "../lib/rights";
 import { linkProps, navigate } from "../lib/router";
 import { ACCESS_LABELS, readOnlyReason } from "../lib/words";
@@ -15,7 +15,7 @@ import { ParticipantPanel } from "../widgets/ParticipantPanel";
 import { PerformanceView } from "../widgets/PerformanceView";
 import { RecordingPanel } from "../widgets/RecordingPanel";
 import { SessionFullNote } from "../widgets/SessionFullNote";
-import { BackLink, ConnectionBadge, commentFromActivity, NotJoined } from "../widgets/SessionParts";
+import { BackLink, ConnectionBadge, commentFromActivity, NotJoined, SaveIndicator } from "../widgets/SessionParts";
 import { SessionSettingsDialog } from "../widgets/SessionSettingsDialog";
 
 /**
@@ -56,6 +56,7 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
 
   const member = view?.user_role != null;
   const live = useLiveSession(sessionId, member);
+  useUnsentWarning(live.pendingEdits);
   const knownNames = useKnownNames(live.ready ? live.participants : (view?.participants ?? []));
 
   // A new role may reveal more of the session (the join link for those who may invite).
@@ -156,6 +157,7 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
             <HealthBadge sessionId={sessionId} />
             {isRecording ? <span className="badge recording">● Recording</span> : null}
             <ConnectionBadge live={live} />
+            <SaveIndicator live={live} />
           </div>
         </div>
         <div className="session-controls">

@@ -20,7 +20,29 @@ export function ConnectionBadge({ live }: { live: LiveState }) {
     status
   ];
   return (
-    <span className={`badge connection-${status}`} data-testid="connection">
+    <span className={`badge connection-${status}`} data-testid="connection" role="status">
+      {label}
+    </span>
+  );
+}
+
+/** Whether everything typed has reached the server, always on the session page and read out as it changes. */
+export function SaveIndicator({ live }: { live: LiveState }) {
+  const status = live.connection?.status ?? "connecting";
+  const pending = live.pendingEdits;
+  const label =
+    status === "connected"
+      ? pending > 0
+        ? "Saving…"
+        : "Saved"
+      : pending > 0
+        ? "Offline — your edits will be sent"
+        : live.ready
+          ? "Offline"
+          : "Connecting…";
+  const state = status === "connected" ? (pending > 0 ? "saving" : "saved") : "offline";
+  return (
+    <span className={`badge save-${state}`} data-testid="save-state" role="status">
       {label}
     </span>
   );
