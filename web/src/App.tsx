@@ -2,6 +2,7 @@ import { createSessionManagementService } from "chordme-sessions/client";
 import { useCallback, useMemo, useState } from "react";
 import { AppContext, type AppContextValue } from "./lib/app";
 import { clearToken, loadToken, saveToken, userFromToken } from "./lib/auth";
+import { usePageFocus } from "./lib/page-focus";
 import { linkProps, type Route, useRoute } from "./lib/router";
 import { AdminPage } from "./pages/AdminPage";
 import { HomePage } from "./pages/HomePage";
@@ -18,6 +19,7 @@ export function App() {
   const [token, setToken] = useState(loadToken);
   const [notice, setNotice] = useState<string | null>(null);
   const route = useRoute();
+  usePageFocus(`${window.location.pathname}${window.location.search}`);
   const user = useMemo(() => (token ? userFromToken(token) : null), [token]);
   const expired = user?.expiresAt !== undefined && user.expiresAt < Date.now();
 

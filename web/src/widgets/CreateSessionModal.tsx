@@ -11,6 +11,7 @@ import {
   toDraft,
 } from "../lib/settings";
 import { ErrorNote } from "./common";
+import { ModalFrame } from "./Dialog";
 import { AccessModeChoice, NewcomerRoleSelect } from "./SessionFormFields";
 import { SettingsFields } from "./SettingsFields";
 import { TemplateOption } from "./TemplateCard";
@@ -73,15 +74,6 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
     };
   }, [isOpen, service, songId, sentence]);
 
-  useEffect(() => {
-    if (!isOpen) return;
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [isOpen, onClose]);
-
   const template = templates.find((entry) => entry.id === templateId) ?? null;
 
   function chooseTemplate(next: Template | null) {
@@ -136,130 +128,128 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
   if (!isOpen) return null;
 
   return (
-    <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId}>
-        <form onSubmit={submit} noValidate>
-          <header className="modal-header">
-            <h2 id={titleId}>New session</h2>
-            <button type="button" className="link" onClick={onClose} aria-label="Close">
-              ✕
-            </button>
-          </header>
+    <ModalFrame labelledBy={titleId} onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <header className="modal-header">
+          <h2 id={titleId}>New session</h2>
+          <button type="button" className="link" onClick={onClose} aria-label="Close">
+            ✕
+          </button>
+        </header>
 
-          <fieldset>
-            <legend>Song</legend>
-            <div className="choice-row">
-              <label className="inline">
-                <input
-                  type="radio"
-                  name="song-choice"
-                  checked={songChoice === "existing"}
-                  disabled={songs.length === 0}
-                  onChange={() => setSongChoice("existing")}
-                />
-                One of my songs
-              </label>
-              <label className="inline">
-                <input
-                  type="radio"
-                  name="song-choice"
-                  checked={songChoice === "new"}
-                  onChange={() => setSongChoice("new")}
-                />
-                A new song
-              </label>
-            </div>
-            {songChoice === "existing" ? (
-              <label>
-                Song
-                <select
-                  value={selectedSong}
-                  onChange={(e) => setSelectedSong(e.target.value === "" ? "" : Number(e.target.value))}
-                >
-                  {songs.map((song) => (
-                    <option key={song.id} value={song.id}>
-                      {song.title}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            ) : (
-              <>
-                <label>
-                  Title
-                  <input value={songTitle} onChange={(e) => setSongTitle(e.target.value)} placeholder="Let It Be" />
-                </label>
-                <label>
-                  Chord sheet (ChordPro)
-                  <textarea
-                    value={songContent}
-                    onChange={(e) => setSongContent(e.target.value)}
-                    rows={4}
-                    placeholder="[C]When I find myself in [G]times of trouble"
-                    spellCheck={false}
-                  />
-                </label>
-              </>
-            )}
-          </fieldset>
-
-          <label>
-            Session name
-            <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Friday rehearsal" />
-          </label>
-          <label>
-            Description (optional)
-            <input value={description} onChange={(e) => setDescription(e.target.value)} />
-          </label>
-
-          <fieldset>
-            <legend>Template</legend>
-            <div className="templates">
-              <TemplateOption selected={templateId === null} onSelect={() => chooseTemplate(null)} template={null} />
-              {templates.map((entry) => (
-                <TemplateOption
-                  key={entry.id}
-                  template={entry}
-                  selected={templateId === entry.id}
-                  onSelect={() => chooseTemplate(entry)}
-                />
-              ))}
-            </div>
-          </fieldset>
-
-          <AccessModeChoice name="access-mode" value={accessMode} onChange={setAccessMode} />
-
-          <div className="two-columns">
-            <label>
-              Participant limit
+        <fieldset>
+          <legend>Song</legend>
+          <div className="choice-row">
+            <label className="inline">
               <input
-                type="number"
-                min={LIMIT_BOUNDS.min}
-                max={LIMIT_BOUNDS.max}
-                value={maxParticipants}
-                onChange={(e) => setMaxParticipants(e.target.value)}
+                type="radio"
+                name="song-choice"
+                checked={songChoice === "existing"}
+                disabled={songs.length === 0}
+                onChange={() => setSongChoice("existing")}
               />
+              One of my songs
             </label>
-            <NewcomerRoleSelect value={defaultRole} onChange={setDefaultRole} />
+            <label className="inline">
+              <input
+                type="radio"
+                name="song-choice"
+                checked={songChoice === "new"}
+                onChange={() => setSongChoice("new")}
+              />
+              A new song
+            </label>
           </div>
-          <SettingsFields
-            draft={settings}
-            onChange={setSettings}
-            recordingHint="A recording starts the moment the session is created."
-          />
-          {template ? <p className="muted small">Defaults from {template.name}; change them if you like.</p> : null}
+          {songChoice === "existing" ? (
+            <label>
+              Song
+              <select
+                value={selectedSong}
+                onChange={(e) => setSelectedSong(e.target.value === "" ? "" : Number(e.target.value))}
+              >
+                {songs.map((song) => (
+                  <option key={song.id} value={song.id}>
+                    {song.title}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <>
+              <label>
+                Title
+                <input value={songTitle} onChange={(e) => setSongTitle(e.target.value)} placeholder="Let It Be" />
+              </label>
+              <label>
+                Chord sheet (ChordPro)
+                <textarea
+                  value={songContent}
+                  onChange={(e) => setSongContent(e.target.value)}
+                  rows={4}
+                  placeholder="[C]When I find myself in [G]times of trouble"
+                  spellCheck={false}
+                />
+              </label>
+            </>
+          )}
+        </fieldset>
 
-          <ErrorNote message={error} />
-          <div className="actions">
-            <button type="submit" className="primary" disabled={busy}>
-              {busy ? "Creating…" : "Create session"}
-            </button>
-            <button type="button" onClick={onClose}>
-              Cancel
-            </button>
+        <label>
+          Session name
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Friday rehearsal" />
+        </label>
+        <label>
+          Description (optional)
+          <input value={description} onChange={(e) => setDescription(e.target.value)} />
+        </label>
+
+        <fieldset>
+          <legend>Template</legend>
+          <div className="templates">
+            <TemplateOption selected={templateId === null} onSelect={() => chooseTemplate(null)} template={null} />
+            {templates.map((entry) => (
+              <TemplateOption
+                key={entry.id}
+                template={entry}
+                selected={templateId === entry.id}
+                onSelect={() => chooseTemplate(entry)}
+              />
+            ))}
           </div>
-        </form>
-      </div>
-    </div>
+        </fieldset>
+
+        <AccessModeChoice name="access-mode" value={accessMode} onChange={setAccessMode} />
+
+        <div className="two-columns">
+          <label>
+            Participant limit
+            <input
+              type="number"
+              min={LIMIT_BOUNDS.min}
+              max={LIMIT_BOUNDS.max}
+              value={maxParticipants}
+              onChange={(e) => setMaxParticipants(e.target.value)}
+            />
+          </label>
+          <NewcomerRoleSelect value={defaultRole} onChange={setDefaultRole} />
+        </div>
+        <SettingsFields
+          draft={settings}
+          onChange={setSettings}
+          recordingHint="A recording starts the moment the session is created."
+        />
+        {template ? <p className="muted small">Defaults from {template.name}; change them if you like.</p> : null}
+
+        <ErrorNote message={error} />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? "Creating…" : "Create session"}
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </ModalFrame>
   );
 }

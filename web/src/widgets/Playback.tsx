@@ -118,6 +118,7 @@ export function Playback({ sessionId, recording, participants, knownNames, onClo
           step={STEP_MS}
           value={at}
           aria-label="Time in the recording"
+          aria-valuetext={`${clock(at)} of ${clock(duration)}`}
           onChange={(e) => {
             setAutoplay(false);
             setAt(Number(e.target.value));
@@ -222,4 +223,10 @@ function Timeline({
       ))}
     </ol>
   );
+}
+
+/** m:ss, as a slider's value is read out: "1:23 of 4:56". */
+function clock(ms: number): string {
+  const total = Math.floor(Math.max(0, ms) / 1000);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
 }
