@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatDateTime, formatRelative, timeZone } from "../lib/format";
 import { ErrorNote, RoleBadge } from "./common";
+import { InlineConfirm } from "./InlineConfirm";
 import { InviteForm, type InviteOutcome } from "./InviteForm";
 
 const REFRESH_MS = 15_000;
@@ -221,10 +222,6 @@ function InvitationEntry({
   const who = inviteeName(invitation);
   const confirmId = `revoke-${invitation.id}`;
   const revokeButton = useRef<HTMLButtonElement>(null);
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmButton.current?.focus();
-  }, [confirming]);
   return (
     <li className={`invitation-entry${isNew ? " new" : ""}`} data-invitation={invitation.id}>
       <div className="invitation-who">
@@ -256,29 +253,14 @@ function InvitationEntry({
         </button>
       ) : null}
       {confirming ? (
-        <div className="confirm" id={confirmId}>
-          <p id={`${confirmId}-text`}>Revoke the invitation to {who}? It will no longer let them join.</p>
-          <div className="actions">
-            <button
-              ref={confirmButton}
-              type="button"
-              className="danger"
-              onClick={onConfirm}
-              aria-describedby={`${confirmId}-text`}
-            >
-              Revoke invitation
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                onCancel();
-                revokeButton.current?.focus();
-              }}
-            >
-              Keep it
-            </button>
-          </div>
-        </div>
+        <InlineConfirm
+          id={confirmId}
+          question={<>Revoke the invitation to {who}? It will no longer let them join.</>}
+          confirmLabel="Revoke invitation"
+          onConfirm={onConfirm}
+          onCancel={onCancel}
+          returnFocusTo={revokeButton}
+        />
       ) : null}
     </li>
   );

@@ -5,6 +5,7 @@ import { formatDateTime, formatRelative, timeZone } from "../lib/format";
 import { navigate } from "../lib/router";
 import { ROLE_LABELS } from "../lib/words";
 import { ErrorNote } from "./common";
+import { InlineConfirm } from "./InlineConfirm";
 
 /** My pending invitations, each one click from joining, or declined after a confirmation. */
 export function MyInvitations() {
@@ -105,10 +106,6 @@ function MyInvitation({
   const name = invitation.session_name;
   const confirmId = `decline-${invitation.id}`;
   const declineButton = useRef<HTMLButtonElement>(null);
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirmButton.current?.focus();
-  }, [confirming]);
 
   return (
     <li className="invitation" data-invitation={invitation.id}>
@@ -121,31 +118,14 @@ function MyInvitation({
           {invitation.message ? <q>{invitation.message}</q> : null}
         </span>
         {confirming ? (
-          <div className="confirm" id={confirmId}>
-            <p id={`${confirmId}-text`}>
-              Decline the invitation to “{name}”? To join later you would need a new invitation.
-            </p>
-            <div className="actions">
-              <button
-                ref={confirmButton}
-                type="button"
-                className="danger"
-                onClick={onConfirm}
-                aria-describedby={`${confirmId}-text`}
-              >
-                Decline invitation
-              </button>
-              <button
-                type="button"
-                onClick={() => {
-                  onCancel();
-                  declineButton.current?.focus();
-                }}
-              >
-                Keep it
-              </button>
-            </div>
-          </div>
+          <InlineConfirm
+            id={confirmId}
+            question={<>Decline the invitation to “{name}”? To join later you would need a new invitation.</>}
+            confirmLabel="Decline invitation"
+            onConfirm={onConfirm}
+            onCancel={onCancel}
+            returnFocusTo={declineButton}
+          />
         ) : null}
       </div>
       <div className="actions">
