@@ -50,9 +50,22 @@ export async function signIn(page: Page, name: string, userId: string): Promise<
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
-/** The value of the shared chord sheet. */
+/**
+ * The shared chord sheet's text: the editor's whole document (CodeMirror draws only the lines in view), reached the
+ * way EditorView.findFromDOM reaches it.
+ */
 export function sheetText(page: Page): Promise<string> {
-  return page.getByLabel("Chord sheet").inputValue();
+  return page.locator(".chord-sheet .cm-content").evaluate((content) => {
+    type Found = { cmTile?: { root?: { view?: { state: { doc: { toString(): string } } } } } };
+    const view = (content as Found).cmTile?.root?.view;
+    if (!view) throw new Error("The chord sheet has no CodeMirror view");
+    return view.state.doc.toString();
+  });
+}
+
+/** "true" when the chord sheet is read-only, null when it may be edited. */
+export function sheetReadOnly(page: Page): Promise<string | null> {
+  return page.getByLabel("Chord sheet").getAttribute("aria-readonly");
 }
 
 /** The SDK signed in with a development token: for setting a scene over the REST API. */

@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createSessionManagementService, type SessionManagementService } from "../../src/client";
-import { launchChromium, sheetText, signIn } from "./browser";
+import { launchChromium, sheetReadOnly, sheetText, signIn } from "./browser";
 
 const baseUrl = inject("baseUrl");
 const run = crypto.randomUUID().slice(0, 6);
@@ -89,7 +89,7 @@ describe("a session page closed for good", () => {
     console.log(`removal: the call took ${answeredAt - calledAt} ms, the page showed why ${delay} ms after its answer`);
     expect(delay, `shown ${delay} ms after the REST call answered`).toBeLessThan(MAX_DELAY_MS);
 
-    expect(await member.getByLabel("Chord sheet").getAttribute("readonly")).not.toBeNull();
+    expect(await sheetReadOnly(member)).toBe("true");
     await member.getByTestId("connection").filter({ hasText: "Offline" }).waitFor();
   });
 
@@ -104,7 +104,7 @@ describe("a session page closed for good", () => {
     console.log(`end: the call took ${answeredAt - calledAt} ms, the page showed why ${delay} ms after its answer`);
     expect(delay, `shown ${delay} ms after the REST call answered`).toBeLessThan(MAX_DELAY_MS);
 
-    expect(await member.getByLabel("Chord sheet").getAttribute("readonly")).not.toBeNull();
+    expect(await sheetReadOnly(member)).toBe("true");
     await member.getByTestId("connection").filter({ hasText: "Offline" }).waitFor();
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium, screenshot, sheetText, signIn } from "./browser";
+import { launchChromium, screenshot, sheetReadOnly, sheetText, signIn } from "./browser";
 
 const baseUrl = inject("baseUrl");
 const run = crypto.randomUUID().slice(0, 6);
@@ -69,7 +69,7 @@ describe("a rehearsal in the browser", () => {
     sessionId = new URL(leader.url()).pathname.split("/").pop()!;
     await waitUntilLive(leader);
     await expect.poll(() => sheetText(leader)).toBe(SONG);
-    expect(await leader.getByLabel("Chord sheet").getAttribute("readonly")).toBeNull();
+    expect(await sheetReadOnly(leader)).toBeNull();
 
     await leader.getByRole("button", { name: "Copy link" }).click();
     joinLink = await leader.getByLabel("Join link").inputValue();
@@ -89,7 +89,7 @@ describe("a rehearsal in the browser", () => {
     await waitUntilLive(member);
     await expect.poll(() => sheetText(member)).toBe(SONG);
     // Band Practice lets newcomers in as viewers who may comment.
-    expect(await member.getByLabel("Chord sheet").getAttribute("readonly")).not.toBeNull();
+    expect(await sheetReadOnly(member)).toBe("true");
     await member.getByText("Your role lets you follow along and comment, but not edit.").waitFor();
     await leader.locator(`.participant[data-user="max-${run}"]`).waitFor();
   });
@@ -97,7 +97,7 @@ describe("a rehearsal in the browser", () => {
   it("the leader makes the member an editor, both type at once, and both end with the same text", async () => {
     await leader.getByLabel("Role of Max Member").selectOption("editor");
     // The new role reaches the member's open page without a reload.
-    await expect.poll(() => member.getByLabel("Chord sheet").getAttribute("readonly")).toBeNull();
+    await expect.poll(() => sheetReadOnly(member)).toBeNull();
 
     const leaderSheet = leader.getByLabel("Chord sheet");
     const memberSheet = member.getByLabel("Chord sheet");
@@ -139,7 +139,7 @@ describe("a rehearsal in the browser", () => {
     await expect.poll(() => sheetText(viewer)).toBe(before);
 
     const sheet = viewer.getByLabel("Chord sheet");
-    expect(await sheet.getAttribute("readonly")).not.toBeNull();
+    expect(await sheetReadOnly(viewer)).toBe("true");
     await sheet.click();
     await viewer.keyboard.type("not allowed");
     expect(await sheetText(viewer)).toBe(before);

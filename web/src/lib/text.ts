@@ -1,6 +1,6 @@
 /**
- * The editor speaks UTF-16 (a textarea's selection), the realtime protocol speaks code points: conversions, and the
- * op that turns the text before an input event into the text after it.
+ * The browser speaks UTF-16, the realtime protocol speaks code points: conversions, and the op that turns one text
+ * into another (the editor's fallback when an edit cannot be read change by change).
  */
 import type { TextOp } from "chordme-sessions/client";
 

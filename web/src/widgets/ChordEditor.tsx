@@ -1,6 +1,11 @@
+import { EditorState } from "@codemirror/state";
+import { EditorView } from "@codemirror/view";
 import type { Cursor, Participant, PresenceState, PresenceStatus, RealtimeSession } from "chordme-sessions/client";
-import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
-import { editOp, lineAndColumn, shiftPosition, toCodePoint, toUtf16 } from "../lib/text";
+import { useEffect, useRef, useState } from "react";
+import { type ChordSheetEditor, chordSheetEditor } from "../editor/chord-sheet-editor";
+import { localPresence } from "../editor/local-presence";
+import { SessionBinding } from "../editor/session-binding";
+import { lineAndColumn } from "../lib/text";
 
 interface ChordEditorProps {
   realtime: RealtimeSession;
@@ -15,7 +20,7 @@ interface ChordEditorProps {
 
 const TYPING_IDLE_MS = 1500;
 
-/** The shared chord sheet: a textarea on RealtimeSession, with everyone else's caret drawn over it. */
+/** The shared chord sheet: CodeMirror on RealtimeSession, with everyone else's caret and selection in it. */
 export function ChordEditor({
   realtime,
   readOnlyReason,
@@ -24,88 +29,49 @@ export function ChordEditor({
   onSelectionChange,
   onError,
 }: ChordEditorProps) {
-  const textareaRef = useRef<HTMLTextAreaElement>(null);
-  const overlayRef = useRef<HTMLDivElement>(null);
-  const typingTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const hostRef = useRef<HTMLDivElement>(null);
+  const editor = useRef<{ view: EditorView; binding: SessionBinding; setup: ChordSheetEditor } | null>(null);
+  // The latest callbacks and read-only state, for the editor made once per session.
+  const latest = useRef({ onSelectionChange, onError, participants, readOnly: readOnlyReason !== null });
+  latest.current = { onSelectionChange, onError, participants, readOnly: readOnlyReason !== null };
   const [text, setText] = useState(realtime.text);
 
-  const selection = useCallback((): Cursor => {
-    const textarea = textareaRef.current!;
-    const { value, selectionStart, selectionEnd, selectionDirection } = textarea;
-    const start = toCodePoint(value, selectionStart);
-    const end = toCodePoint(value, selectionEnd);
-    return selectionDirection === "backward" ? { anchor: end, head: start } : { anchor: start, head: end };
-  }, []);
-
-  const sharePresence = useCallback(
-    (status: PresenceStatus) => {
-      const cursor = selection();
-      realtime.setPresence(cursor, status);
-      onSelectionChange?.(cursor);
-      clearTimeout(typingTimer.current);
-      if (status === "typing") {
-        typingTimer.current = setTimeout(() => realtime.setPresence(selection(), "active"), TYPING_IDLE_MS);
-      }
-    },
-    [realtime, selection, onSelectionChange],
-  );
-
   useEffect(() => {
-    const textarea = textareaRef.current!;
-    textarea.value = realtime.text;
+    let typingTimer: ReturnType<typeof setTimeout> | undefined;
+    const report = (cursor: Cursor, status: PresenceStatus) => {
+      realtime.setPresence(cursor, status);
+      latest.current.onSelectionChange?.(cursor);
+      clearTimeout(typingTimer);
+      if (status === "typing") typingTimer = setTimeout(() => realtime.setPresence(cursor, "active"), TYPING_IDLE_MS);
+    };
+    const binding = new SessionBinding(realtime, (error) => latest.current.onError(error));
+    const setup = chordSheetEditor({ readOnly: latest.current.readOnly, extra: localPresence(report) });
+    const view = new EditorView({
+      parent: hostRef.current!,
+      state: EditorState.create({ doc: realtime.text, extensions: setup.extensions }),
+      dispatchTransactions: binding.dispatch,
+    });
+    binding.setParticipants(latest.current.participants);
+    const detach = binding.attach(view);
+    editor.current = { view, binding, setup };
     setText(realtime.text);
-    const offText = realtime.on("text", (event) => {
-      if (textarea.value !== event.text) {
-        const focused = document.activeElement === textarea;
-        const before = focused ? selection() : null;
-        const scrollTop = textarea.scrollTop;
-        textarea.value = event.text;
-        if (before) {
-          // Keep the caret where it was in the text, not at the same index: the remote change may be before it.
-          const anchor = toUtf16(event.text, shiftPosition(before.anchor, event.op));
-          const head = toUtf16(event.text, shiftPosition(before.head, event.op));
-          textarea.setSelectionRange(
-            Math.min(anchor, head),
-            Math.max(anchor, head),
-            head < anchor ? "backward" : "forward",
-          );
-        }
-        textarea.scrollTop = scrollTop;
-      }
-      setText(event.text);
-    });
-    // A reconnect that started over replaces the text without an edit of ours.
-    const offStatus = realtime.on("status", (event) => {
-      if (event.status === "connected" && textarea.value !== realtime.text) {
-        textarea.value = realtime.text;
-        setText(realtime.text);
-      }
-    });
+    const offText = realtime.on("text", (event) => setText(event.text));
     return () => {
       offText();
-      offStatus();
-      clearTimeout(typingTimer.current);
+      detach();
+      clearTimeout(typingTimer);
+      view.destroy();
+      editor.current = null;
     };
-  }, [realtime, selection]);
+  }, [realtime]);
 
-  function onInput() {
-    const textarea = textareaRef.current!;
-    const op = editOp(realtime.text, textarea.value, textarea.selectionEnd);
-    if (op.length === 0) return;
-    try {
-      realtime.applyLocal(op);
-    } catch (error) {
-      textarea.value = realtime.text;
-      setText(realtime.text);
-      onError(error);
-      return;
-    }
-    sharePresence("typing");
-  }
+  const readOnly = readOnlyReason !== null;
+  useEffect(() => {
+    const current = editor.current;
+    if (current && current.view.state.readOnly !== readOnly) current.setup.setReadOnly(current.view, readOnly);
+  }, [readOnly]);
 
-  const onScroll = () => {
-    if (overlayRef.current && textareaRef.current) overlayRef.current.scrollTop = textareaRef.current.scrollTop;
-  };
+  useEffect(() => editor.current?.binding.setParticipants(participants), [participants]);
 
   const named = new Map(participants.map((participant) => [participant.user_id, participant]));
   const carets = [...presence.values()]
@@ -115,25 +81,7 @@ export function ChordEditor({
   return (
     <div className="editor">
       {readOnlyReason ? <p className="read-only-note">{readOnlyReason}</p> : null}
-      <div className="editor-surface">
-        <div className="editor-overlay" ref={overlayRef} aria-hidden="true">
-          {renderCarets(text, carets)}
-        </div>
-        <textarea
-          ref={textareaRef}
-          className="chord-sheet"
-          aria-label="Chord sheet"
-          readOnly={readOnlyReason !== null}
-          spellCheck={false}
-          onInput={onInput}
-          onSelect={() => sharePresence("active")}
-          onKeyUp={() => sharePresence("active")}
-          onMouseUp={() => sharePresence("active")}
-          onFocus={() => sharePresence("active")}
-          onBlur={() => realtime.setPresence(selection(), "idle")}
-          onScroll={onScroll}
-        />
-      </div>
+      <div className={readOnly ? "chord-sheet read-only" : "chord-sheet"} ref={hostRef} />
       <PresenceList text={text} carets={carets} />
     </div>
   );
@@ -142,34 +90,6 @@ export function ChordEditor({
 interface Caret {
   state: PresenceState;
   participant: Participant;
-}
-
-/** The text, invisible, with a coloured marker at every remote caret: it lines up with the textarea beneath. */
-function renderCarets(text: string, carets: Caret[]): ReactNode[] {
-  const sorted = carets
-    .map((caret) => ({ caret, at: toUtf16(text, caret.state.cursor!.head) }))
-    .sort((left, right) => left.at - right.at);
-  const nodes: ReactNode[] = [];
-  let position = 0;
-  for (const { caret, at } of sorted) {
-    nodes.push(text.slice(position, at));
-    position = at;
-    nodes.push(
-      <span
-        key={caret.participant.user_id}
-        className="remote-caret"
-        style={{ borderColor: caret.participant.color }}
-        data-user={caret.participant.user_id}
-      >
-        <span className="remote-caret-label" style={{ background: caret.participant.color }}>
-          {caret.participant.display_name}
-        </span>
-      </span>,
-    );
-  }
-  // A trailing newline needs something after it to take up its line.
-  nodes.push(`${text.slice(position)}\u200b`);
-  return nodes;
 }
 
 const STATUS_WORDS: Record<PresenceStatus, string> = {
