@@ -1,17 +1,21 @@
 import { createSessionManagementService } from "chordme-sessions/client";
-import { useCallback, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useMemo, useState } from "react";
 import { AppContext, type AppContextValue } from "./lib/app";
 import { clearToken, loadToken, saveToken, userFromToken } from "./lib/auth";
 import { usePageFocus } from "./lib/page-focus";
 import { linkProps, type Route, useRoute } from "./lib/router";
-import { AdminPage } from "./pages/AdminPage";
-import { HomePage } from "./pages/HomePage";
-import { JoinPage } from "./pages/JoinPage";
-import { PublicSessionsPage } from "./pages/PublicSessionsPage";
-import { SessionPage } from "./pages/SessionPage";
 import { SignInPage } from "./pages/SignInPage";
-import { StatsPage } from "./pages/StatsPage";
-import { TemplatesPage } from "./pages/TemplatesPage";
+
+// Each page is its own chunk, so a page loads only its own code (the session page's editor is the largest part).
+const AdminPage = lazy(() => import("./pages/AdminPage").then((module) => ({ default: module.AdminPage })));
+const HomePage = lazy(() => import("./pages/HomePage").then((module) => ({ default: module.HomePage })));
+const JoinPage = lazy(() => import("./pages/JoinPage").then((module) => ({ default: module.JoinPage })));
+const PublicSessionsPage = lazy(() =>
+  import("./pages/PublicSessionsPage").then((module) => ({ default: module.PublicSessionsPage })),
+);
+const SessionPage = lazy(() => import("./pages/SessionPage").then((module) => ({ default: module.SessionPage })));
+const StatsPage = lazy(() => import("./pages/StatsPage").then((module) => ({ default: module.StatsPage })));
+const TemplatesPage = lazy(() => import("./pages/TemplatesPage").then((module) => ({ default: module.TemplatesPage })));
 
 const service = createSessionManagementService({ baseUrl: window.location.origin, getToken: loadToken });
 
@@ -73,15 +77,17 @@ export function App() {
           </button>
         </span>
       </nav>
-      {route.name === "session" ? (
-        <SessionPage key={route.sessionId} sessionId={route.sessionId} perform={route.perform === true} />
-      ) : null}
-      {route.name === "stats" ? <StatsPage key={route.sessionId} sessionId={route.sessionId} /> : null}
-      {route.name === "join" ? <JoinPage sessionId={route.sessionId} code={route.code} /> : null}
-      {route.name === "public" ? <PublicSessionsPage songId={route.songId} /> : null}
-      {route.name === "templates" ? <TemplatesPage /> : null}
-      {route.name === "admin" ? <AdminPage /> : null}
-      {route.name === "home" ? <HomePage /> : null}
+      <Suspense fallback={<PageLoading />}>
+        {route.name === "session" ? (
+          <SessionPage key={route.sessionId} sessionId={route.sessionId} perform={route.perform === true} />
+        ) : null}
+        {route.name === "stats" ? <StatsPage key={route.sessionId} sessionId={route.sessionId} /> : null}
+        {route.name === "join" ? <JoinPage sessionId={route.sessionId} code={route.code} /> : null}
+        {route.name === "public" ? <PublicSessionsPage songId={route.songId} /> : null}
+        {route.name === "templates" ? <TemplatesPage /> : null}
+        {route.name === "admin" ? <AdminPage /> : null}
+        {route.name === "home" ? <HomePage /> : null}
+      </Suspense>
     </AppContext.Provider>
   );
 }
@@ -91,5 +97,13 @@ function NavLink({ to, route, name, children }: { to: string; route: Route; name
     <a className="nav-link" {...linkProps(to)} aria-current={route.name === name ? "page" : undefined}>
       {children}
     </a>
+  );
+}
+
+function PageLoading() {
+  return (
+    <main>
+      <p className="muted">Loading…</p>
+    </main>
   );
 }

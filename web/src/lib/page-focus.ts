@@ -5,8 +5,14 @@ const APP_NAME = "ChordMe Sessions";
 /** How long to wait for a page's heading to appear (a session page shows its name once it has loaded). */
 const WAIT_MS = 10_000;
 
+/** The page's main heading, among those shown: the page that was left may still be in the document, hidden. */
 function mainHeading(): HTMLElement | null {
-  return document.querySelector<HTMLElement>("main h1") ?? document.querySelector<HTMLElement>("main h2");
+  const shown = (heading: HTMLElement) => heading.getClientRects().length > 0;
+  for (const selector of ["main h1", "main h2"]) {
+    const heading = [...document.querySelectorAll<HTMLElement>(selector)].find(shown);
+    if (heading) return heading;
+  }
+  return null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Cursor, SessionView } from "chordme-sessions/client";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { type LiveComment, useKnownNames, useLiveSession, useUnsentWarning } from "../lib/live";
 import { useSessionRights } from "../lib/rights";
@@ -12,11 +12,17 @@ import { ErrorNote, RoleBadge, StatusBadge } from "../widgets/common";
 import { HealthBadge } from "../widgets/HealthBadge";
 import { InvitationsPanel } from "../widgets/InvitationsPanel";
 import { ParticipantPanel } from "../widgets/ParticipantPanel";
-import { PerformanceView } from "../widgets/PerformanceView";
 import { RecordingPanel } from "../widgets/RecordingPanel";
 import { SessionFullNote } from "../widgets/SessionFullNote";
 import { BackLink, ConnectionBadge, commentFromActivity, NotJoined, SaveIndicator } from "../widgets/SessionParts";
-import { SessionSettingsDialog } from "../widgets/SessionSettingsDialog";
+
+// Loaded when first shown: the performance view (its own route) and the settings dialog.
+const PerformanceView = lazy(() =>
+  import("../widgets/PerformanceView").then((module) => ({ default: module.PerformanceView })),
+);
+const SessionSettingsDialog = lazy(() =>
+  import("../widgets/SessionSettingsDialog").then((module) => ({ default: module.SessionSettingsDialog })),
+);
 
 /**
  * A live session: the shared chord sheet, the people, comments, recordings and what happened; with `perform`, the
@@ -229,27 +235,31 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
         />
       ) : null}
       {settingsOpen ? (
-        <SessionSettingsDialog
-          session={view}
-          rights={rights}
-          onClose={closeSettings}
-          onSaved={(fresh) => {
-            setView(fresh);
-            setSettingsOpen(false);
-            setSaved("Settings saved.");
-          }}
-        />
+        <Suspense fallback={null}>
+          <SessionSettingsDialog
+            session={view}
+            rights={rights}
+            onClose={closeSettings}
+            onSaved={(fresh) => {
+              setView(fresh);
+              setSettingsOpen(false);
+              setSaved("Settings saved.");
+            }}
+          />
+        </Suspense>
       ) : null}
       {perform && live.realtime ? (
-        <PerformanceView
-          realtime={live.realtime}
-          sessionId={sessionId}
-          ownerId={view.owner_id}
-          participants={participants}
-          presence={live.presence}
-          selection={selection}
-          fallbackTitle={view.name}
-        />
+        <Suspense fallback={<p className="muted">Opening the performance view…</p>}>
+          <PerformanceView
+            realtime={live.realtime}
+            sessionId={sessionId}
+            ownerId={view.owner_id}
+            participants={participants}
+            presence={live.presence}
+            selection={selection}
+            fallbackTitle={view.name}
+          />
+        </Suspense>
       ) : null}
       <div className="session-body" hidden={perform}>
         <div className="main-column">

@@ -4,11 +4,13 @@ import {
   type RecordingStatus,
   SessionApiError,
 } from "chordme-sessions/client";
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatDateTime, formatDuration } from "../lib/format";
 import { ErrorNote } from "./common";
-import { Playback } from "./Playback";
+
+// The player loads when a recording is first played back.
+const Playback = lazy(() => import("./Playback").then((module) => ({ default: module.Playback })));
 
 interface RecordingPanelProps {
   sessionId: string;
@@ -110,14 +112,16 @@ export function RecordingPanel({ sessionId, canRecord, isRecording, participants
         <p className="muted small">No recordings yet.</p>
       )}
       {playing ? (
-        <Playback
-          key={playing.id}
-          sessionId={sessionId}
-          recording={playing}
-          participants={participants}
-          knownNames={knownNames}
-          onClose={() => setPlaying(null)}
-        />
+        <Suspense fallback={<p className="muted small">Opening the player…</p>}>
+          <Playback
+            key={playing.id}
+            sessionId={sessionId}
+            recording={playing}
+            participants={participants}
+            knownNames={knownNames}
+            onClose={() => setPlaying(null)}
+          />
+        </Suspense>
       ) : null}
     </section>
   );
