@@ -191,6 +191,7 @@ export class DocumentSync {
       cursor,
       status: state.status,
       online: state.online,
+      ...(state.lead ? { lead: state.lead } : {}),
     });
   }
 

@@ -61,6 +61,9 @@ export class RealtimeSession {
   #participants: Participant[] = [];
   #myPresence: { cursor: Cursor | null; status?: PresenceStatus } | null = null;
   #presenceDirty = false;
+  /** Whom this user has handed the lead to (null: nobody, they lead themselves), and whether the server knows. */
+  #lead: string | null = null;
+  #leadUnsent = false;
   #presenceSentAt = Number.NEGATIVE_INFINITY;
   #presenceTimer: Timer | null = null;
   #resendTimer: Timer | null = null;
@@ -287,7 +290,12 @@ export class RealtimeSession {
     // Resumed, the op in flight goes again (same seq): the server applies it only if it has not already. Rebased,
     // the first kept edit goes out with a new seq.
     this.#sendOp(this.#sync.resendInFlight(welcome.doc.rev));
-    // Others lost this client's cursor with the connection: announce it again.
+    // Others lost this client's cursor (and the lead it handed) with the connection: announce it again.
+    if (!welcome.you.permissions.includes("manage_session")) this.#lead = null;
+    if (this.#lead !== null) {
+      this.#leadUnsent = true;
+      this.#myPresence ??= { cursor: null };
+    }
     if (this.#myPresence) this.#presenceDirty = true;
     this.#flushPresence();
     this.#connection.resolveReady();
@@ -309,6 +317,11 @@ export class RealtimeSession {
     this.#emit("participants", this.#participants);
     if (!this.#you || userId !== this.#you.user_id) return;
     this.#you = { ...this.#you, role, permissions };
+    // The server lets a lead handed by someone who no longer runs the session lapse; so does this client.
+    if (!permissions.includes("manage_session")) {
+      this.#lead = null;
+      this.#leadUnsent = false;
+    }
     this.#emit("role", { role, permissions });
   }
 
@@ -378,6 +391,28 @@ export class RealtimeSession {
     this.#flushPresence();
   }
 
+  /**
+   * Hands the lead (whose line the band follows in the performance view) to participant `userId`, or takes it back
+   * with null. Needs `manage_session`; carried by this user's presence, so it lasts while they are connected.
+   */
+  handLead(userId: string | null): void {
+    if (!this.permissions.includes("manage_session")) {
+      throw new RealtimeError("FORBIDDEN", `Your role (${this.role}) does not allow handing the lead`);
+    }
+    const lead = userId === this.userId ? null : userId;
+    if (lead === this.#lead) return;
+    this.#lead = lead;
+    this.#leadUnsent = true;
+    this.#myPresence ??= { cursor: null };
+    this.#presenceDirty = true;
+    this.#flushPresence();
+  }
+
+  /** Whom this user has handed the lead to; null when they have not. */
+  get lead(): string | null {
+    return this.#lead;
+  }
+
   /** Posts a comment; it comes back to every participant, this one included, as a `comment` event. */
   comment(text: string, anchor?: { from: number; to: number }): void {
     if (!this.#connection.live) throw new RealtimeError("NOT_CONNECTED", "Comments need an open connection");
@@ -403,7 +438,8 @@ export class RealtimeSession {
     }
     this.#presenceDirty = false;
     this.#presenceSentAt = Date.now();
-    this.#connection.send({ type: "presence", ...this.#myPresence });
+    this.#connection.send({ type: "presence", ...this.#myPresence, ...(this.#leadUnsent ? { lead: this.#lead } : {}) });
+    this.#leadUnsent = false;
   }
 
   /** A cursor waiting for the throttle was placed on the text before `op`. */

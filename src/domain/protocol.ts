@@ -35,7 +35,13 @@ export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
 /** What a client may send; validated by the session object (src/room/messages.ts). */
 export type ClientMessage =
   | { type: "op"; seq: number; rev: number; op: unknown }
-  | { type: "presence"; cursor: { anchor: number; head: number } | null; status?: PresenceStatus }
+  | {
+      type: "presence";
+      cursor: { anchor: number; head: number } | null;
+      status?: PresenceStatus;
+      /** Whose line the band follows (for those who run the session); null: their own; absent: unchanged. */
+      lead?: string | null;
+    }
   | { type: "comment"; text: string; anchor?: { from: number; to: number } }
   | { type: "ping" };
 
@@ -49,6 +55,11 @@ export interface PresenceState {
   cursor: Cursor | null;
   status: PresenceStatus;
   online: boolean;
+  /**
+   * Set only in the presence of someone who runs the session and has handed the lead: the participant whose line
+   * the band follows instead of theirs. Clients follow the owner's.
+   */
+  lead?: string;
 }
 
 export interface Comment {

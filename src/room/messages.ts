@@ -3,6 +3,9 @@ import { z } from "zod";
 import { type ClientMessage, MAX_COMMENT_CHARS, PRESENCE_STATUSES } from "../domain/protocol";
 import { isWellFormed } from "../domain/text";
 
+/** Longer than any user id a token may carry (src/auth). */
+const MAX_USER_ID_CHARS = 256;
+
 const CursorSchema = z.object({ anchor: z.int().min(0), head: z.int().min(0) });
 
 const ClientMessageSchema = z.discriminatedUnion("type", [
@@ -11,6 +14,7 @@ const ClientMessageSchema = z.discriminatedUnion("type", [
     type: z.literal("presence"),
     cursor: CursorSchema.nullable(),
     status: z.enum(PRESENCE_STATUSES).optional(),
+    lead: z.string().min(1).max(MAX_USER_ID_CHARS).nullable().optional(),
   }),
   z.object({
     type: z.literal("comment"),

@@ -182,9 +182,16 @@ export class Realtime {
       case "ping":
         this.parts.sockets.send(socket, { type: "pong" });
         return false;
-      case "presence":
-        this.presence(socket, state, message.cursor, message.status ?? state.presence.status);
+      case "presence": {
+        this.presence(
+          socket,
+          state,
+          message.cursor,
+          message.status ?? state.presence.status,
+          this.lead(state, message),
+        );
         return false;
+      }
       case "comment":
         this.comment(state, message.text, message.anchor ?? null);
         return true;
@@ -228,18 +235,47 @@ export class Realtime {
     state: SocketState,
     cursor: { anchor: number; head: number } | null,
     status: PresenceStatus,
+    lead: string | null,
   ): void {
     // Every participant may send presence, whatever the role; floods are dropped, not refused.
     const now = this.parts.state.clock();
     if (now - state.presence.sent_at < PRESENCE_MIN_INTERVAL_MS) return;
-    state.presence = { cursor, status, sent_at: now };
+    state.presence = { cursor, status, sent_at: now, lead };
     this.parts.sockets.keep(socket, state);
     this.parts.lifecycle.noteSocketActivity();
     if (now - (this.presenceSampledAt.get(state.user_id) ?? 0) >= PRESENCE_SAMPLE_MS && this.parts.recorder.active()) {
       this.presenceSampledAt.set(state.user_id, now);
       this.parts.recorder.capture("presence", state.user_id, { cursor, status });
     }
-    this.parts.sockets.broadcast({ type: "presence", user_id: state.user_id, cursor, status, online: true }, socket);
+    this.parts.sockets.broadcast(
+      { type: "presence", user_id: state.user_id, cursor, status, online: true, ...(lead ? { lead } : {}) },
+      socket,
+    );
+  }
+
+  /**
+   * Whom a presence message says the sender has handed the lead to (whose line the band follows): the one it names,
+   * refused when the sender may not run the session or it names no participant; or, when it names none, the one
+   * handed before, which lapses quietly once it no longer holds (that person left, the sender no longer runs it).
+   */
+  private lead(state: SocketState, message: { lead?: string | null }): string | null {
+    if (message.lead !== undefined) {
+      const refusal = message.lead === null ? null : this.leadRefusal(state.user_id, message.lead);
+      if (refusal) refuse(refusal.status, refusal.code, refusal.message);
+      return message.lead;
+    }
+    const kept = state.presence.lead ?? null;
+    return kept !== null && this.leadRefusal(state.user_id, kept) === null ? kept : null;
+  }
+
+  private leadRefusal(userId: string, lead: string): RoomError | null {
+    const session = this.parts.state.requireSession();
+    const denial = authorize(session, this.parts.participants.member(userId), "manage_session");
+    if (denial) return { ...denial, message: `Only those who run the session hand the lead: ${denial.message}` };
+    if (this.parts.participants.member(lead)?.status !== "active") {
+      return { status: 400, code: "INVALID_LEAD", message: "The lead can only go to a participant of this session" };
+    }
+    return null;
   }
 
   private comment(state: SocketState, text: string, anchor: { from: number; to: number } | null): void {

@@ -13,7 +13,13 @@ export interface SocketState {
   tokens: number;
   refilled_at: number;
   strikes: number;
-  presence: { cursor: { anchor: number; head: number } | null; status: PresenceStatus; sent_at: number };
+  presence: {
+    cursor: { anchor: number; head: number } | null;
+    status: PresenceStatus;
+    sent_at: number;
+    /** Whom this user handed the lead to; absent in attachments written before leads existed. */
+    lead?: string | null;
+  };
 }
 
 /** The tag a user's sockets carry, so they are found without waking each one. */
@@ -75,8 +81,8 @@ export class Sockets {
       if (!state) continue;
       const known = byUser.get(state.user_id);
       if (!known || state.presence.sent_at > 0) {
-        const { cursor, status } = state.presence;
-        byUser.set(state.user_id, { user_id: state.user_id, cursor, status, online: true });
+        const { cursor, status, lead } = state.presence;
+        byUser.set(state.user_id, { user_id: state.user_id, cursor, status, online: true, ...(lead ? { lead } : {}) });
       }
     }
     return [...byUser.values()];

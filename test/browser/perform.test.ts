@@ -1,7 +1,8 @@
 /**
  * The performance view: a real-size song read as a chord sheet (all of it, directives and non-ASCII lyrics too), each
  * reader transposing and setting a capo without changing the song, following the leader's caret from line to line
- * (within a second), scrolling by hand and resuming, auto-scroll, a phone, a dark stage and paper.
+ * (within a second), scrolling by hand and resuming, the lead handed to a band member and taken back, auto-scroll, a
+ * phone, a dark stage and paper.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -263,6 +264,25 @@ describe("the performance view", () => {
     expect(await inView(member, LAST_LINE)).toBe(false);
     await member.getByLabel("Follow the leader").check();
     await expect.poll(() => inView(member, LAST_LINE)).toBe(true);
+  });
+
+  it("hands the lead to a band member, whose line everyone then follows, and takes it back", async () => {
+    await leader.getByLabel("Who leads", { exact: true }).selectOption({ label: "Max Member" });
+    await member.getByRole("status").filter({ hasText: "Lena Leader handed you the lead." }).waitFor();
+    // Max now shares lines; Lena, no longer leading, follows him.
+    expect(await member.getByLabel("Follow the leader").count()).toBe(0);
+    await member.locator(`button.sheet-line[data-line="${F_SHARP_LINE}"]`).click();
+    await expect.poll(() => leaderLine(leader)).toBe(F_SHARP_LINE);
+    await expect.poll(() => inView(leader, F_SHARP_LINE)).toBe(true);
+    await leader
+      .getByRole("status")
+      .filter({ hasText: `Max Member is on line ${F_SHARP_LINE + 1}` })
+      .waitFor();
+
+    await leader.getByLabel("Who leads", { exact: true }).selectOption({ label: "Lena Leader (you)" });
+    await member.getByRole("status").filter({ hasText: "Lena Leader is on line" }).waitFor();
+    await expect.poll(() => leaderLine(member)).toBe(LAST_LINE);
+    expect(await member.locator("button.sheet-line").count()).toBe(0);
   });
 
   it("updates live as the sheet changes", async () => {

@@ -245,6 +245,7 @@ export class FakeServer {
         cursor: message.cursor,
         status: message.status ?? "active",
         online: true,
+        ...(message.lead ? { lead: message.lead } : {}),
       };
       this.presence.set(connection.userId, state);
       this.#broadcast({ type: "presence", ...state }, connection);

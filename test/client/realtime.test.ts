@@ -140,3 +140,52 @@ describe("RealtimeSession presence", () => {
       expect(bob.presence.get("alice")).toMatchObject({ cursor: { anchor: 2, head: 2 }, status: "idle" });
     }));
 });
+
+describe("RealtimeSession handing the lead", () => {
+  it("sends the lead once, keeps it through a reconnect, and shows it in the owner's presence", () =>
+    withServer("Let it be", { alice: "owner", bob: "editor" }, async (server) => {
+      const alice = session(server, "alice", { backoff: { initialMs: 1_000, maxMs: 1_000 }, random: () => 1 });
+      const bob = session(server, "bob");
+      await connectAll(alice, bob);
+      const sent = () => server.framesFrom(alice.clientId, "presence");
+
+      expect(() => bob.handLead("alice")).toThrow(expect.objectContaining({ code: "FORBIDDEN" }));
+      alice.handLead("bob");
+      await settle();
+      expect(alice.lead).toBe("bob");
+      expect(sent()).toEqual([{ type: "presence", cursor: null, lead: "bob" }]);
+      expect(bob.presence.get("alice")).toMatchObject({ lead: "bob" });
+      await vi.advanceTimersByTimeAsync(100);
+      alice.setPresence({ anchor: 2, head: 2 });
+      await settle();
+      // Later presence leaves the lead as it is: the server keeps it.
+      expect(sent().at(-1)).toEqual({ type: "presence", cursor: { anchor: 2, head: 2 } });
+
+      server.connection(alice.clientId).socket.abort();
+      await settle();
+      await vi.advanceTimersByTimeAsync(1_000);
+      await settle();
+      expect(alice.status).toBe("connected");
+      // A new connection starts without it, so it goes again.
+      expect(sent().at(-1)).toEqual({ type: "presence", cursor: { anchor: 2, head: 2 }, lead: "bob" });
+
+      await vi.advanceTimersByTimeAsync(100);
+      alice.handLead("alice");
+      await settle();
+      expect(alice.lead).toBeNull();
+      expect(sent().at(-1)).toEqual({ type: "presence", cursor: { anchor: 2, head: 2 }, lead: null });
+    }));
+
+  it("forgets the lead it handed once it no longer runs the session", () =>
+    withServer("Let it be", { alice: "owner", bob: "editor" }, async (server) => {
+      const alice = session(server, "alice");
+      const bob = session(server, "bob");
+      await connectAll(alice, bob);
+      alice.handLead("bob");
+      await settle();
+      server.setRole("alice", "editor");
+      await settle();
+      expect(alice.lead).toBeNull();
+      expect(() => alice.handLead("bob")).toThrow(expect.objectContaining({ code: "FORBIDDEN" }));
+    }));
+});

@@ -121,11 +121,13 @@ interface PerformBarProps {
   follow: { on: boolean; paused: boolean; onChange: (on: boolean) => void; onResume: () => void } | null;
   /** For the leader: moving the shared line. */
   share: { onPrevious: (() => void) | null; onNext: (() => void) | null } | null;
+  /** For the session's owner: who leads (whose line the band follows). */
+  lead: { value: string; choices: { id: string; name: string }[]; onChange: (id: string) => void } | null;
   scroll: { running: boolean; onToggle: () => void; speed: number; onSpeed: (speed: number) => void };
 }
 
 /** The bar at the bottom of the screen: the leader's line, following it or sharing it, and auto-scroll. */
-export function PerformBar({ status, follow, share, scroll }: PerformBarProps) {
+export function PerformBar({ status, follow, share, lead, scroll }: PerformBarProps) {
   return (
     <fieldset className="perform-bar">
       <legend className="visually-hidden">Following and scrolling</legend>
@@ -151,6 +153,18 @@ export function PerformBar({ status, follow, share, scroll }: PerformBarProps) {
           <button type="button" onClick={share.onNext ?? undefined} disabled={!share.onNext}>
             Share next line
           </button>
+        </span>
+      ) : null}
+      {lead ? (
+        <span className="inline">
+          <label htmlFor="perform-lead">Who leads</label>{" "}
+          <select id="perform-lead" value={lead.value} onChange={(event) => lead.onChange(event.target.value)}>
+            {lead.choices.map((choice) => (
+              <option key={choice.id} value={choice.id}>
+                {choice.name}
+              </option>
+            ))}
+          </select>
         </span>
       ) : null}
       <span className="actions auto-scroll">

@@ -1,8 +1,9 @@
 /**
  * The performance view: the session's live text read as a chord sheet, with each reader's own transposition, capo,
  * text size, stage mode and auto-scroll (kept per session in their browser), and the leader's line. The leader is the
- * session's owner; their line is the line of their caret, carried by presence like everyone's: followers see it lit
- * up and kept in view until they scroll by hand, and the owner moves it from the editor or from here.
+ * session's owner, or the participant the owner hands the lead to (carried by the owner's presence); their line is
+ * the line of their caret, carried by presence like everyone's: followers see it lit up and kept in view until they
+ * scroll by hand, and the leader moves it from the editor or from here.
  */
 import type { Cursor, Participant, PresenceState, RealtimeSession } from "chordme-sessions/client";
 import { type CSSProperties, useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -18,7 +19,7 @@ import { PerformBar, ReadingControls } from "./PerformControls";
 interface PerformanceViewProps {
   realtime: RealtimeSession;
   sessionId: string;
-  /** The session's owner: the leader everyone follows. */
+  /** The session's owner: the leader everyone follows, unless they hand the lead to someone else. */
   ownerId: string;
   participants: readonly Participant[];
   presence: ReadonlyMap<string, PresenceState>;
@@ -41,7 +42,8 @@ export function PerformanceView({
   fallbackTitle,
 }: PerformanceViewProps) {
   const { user } = useApp();
-  const isLeader = user.id === ownerId;
+  const isOwner = user.id === ownerId;
+  const [handedTo, setHandedTo] = useState<string | null>(realtime.lead);
   const [settings, update] = usePerformSettings(sessionId);
   const [text, setText] = useState(realtime.text);
   const [ownHead, setOwnHead] = useState<number | null>(selection?.head ?? null);
@@ -76,14 +78,30 @@ export function PerformanceView({
   const shown = useMemo(() => transposer(songKey, transpose - capo), [songKey, transpose, capo]);
   const soundingKey = songKey ? (transposeKey(songKey, transpose) ?? (transpose === 0 ? songKey : null)) : null;
 
-  const leaderState = presence.get(ownerId);
+  // The lead: whom the owner handed it to (their own choice, or read from their presence), while that person is in.
+  const ownerState = presence.get(ownerId);
+  const handed = isOwner ? handedTo : ownerState?.online !== false ? (ownerState?.lead ?? null) : null;
+  const inSession = (id: string) =>
+    participants.some((participant) => participant.user_id === id && participant.status === "active");
+  const leadId = handed !== null && inSession(handed) ? handed : ownerId;
+  const isLeader = user.id === leadId;
+
+  // The person the owner handed the lead to has left: the server has let it lapse, and so does the owner's page.
+  useEffect(() => {
+    if (isOwner && handedTo !== null && handedTo !== leadId) {
+      realtime.handLead(null);
+      setHandedTo(null);
+    }
+  }, [isOwner, handedTo, leadId, realtime]);
+  const leaderState = presence.get(leadId);
   const leaderHead = isLeader
     ? ownHead
     : leaderState && leaderState.online !== false
       ? (leaderState.cursor?.head ?? null)
       : null;
   const leaderLine = leaderHead === null ? null : nearestShownLine(song, lineOfCodePoint(text, leaderHead));
-  const leaderName = participants.find((participant) => participant.user_id === ownerId)?.display_name ?? "The leader";
+  const nameOf = (id: string) => participants.find((participant) => participant.user_id === id)?.display_name;
+  const leaderName = nameOf(leadId) ?? "The leader";
   const following = !isLeader && (settings.follow ?? true);
 
   useEffect(() => {
@@ -108,10 +126,11 @@ export function PerformanceView({
   const previous = lines[index - 1];
   const next = lines[index + 1];
 
+  const handedToYou = isLeader && !isOwner ? `${nameOf(ownerId) ?? "The session's owner"} handed you the lead. ` : "";
   const status = isLeader
     ? leaderLine === null
-      ? "Pick a line to share it: everyone following sees it."
-      : `You are sharing line ${leaderLine + 1} with the band.`
+      ? `${handedToYou}Pick a line to share it: everyone following sees it.`
+      : `${handedToYou}You are sharing line ${leaderLine + 1} with the band.`
     : leaderLine === null
       ? `${leaderName} is not sharing a line right now.`
       : `${leaderName} is on line ${leaderLine + 1}${following && paused ? " · following paused while you scroll" : ""}.`;
@@ -185,6 +204,24 @@ export function PerformanceView({
             ? {
                 onPrevious: previous === undefined ? null : () => share(previous),
                 onNext: next === undefined ? null : () => share(next),
+              }
+            : null
+        }
+        lead={
+          isOwner
+            ? {
+                value: leadId,
+                choices: participants
+                  .filter((participant) => participant.status === "active")
+                  .map((participant) => ({
+                    id: participant.user_id,
+                    name:
+                      participant.user_id === user.id ? `${participant.display_name} (you)` : participant.display_name,
+                  })),
+                onChange: (id) => {
+                  realtime.handLead(id === user.id ? null : id);
+                  setHandedTo(realtime.lead);
+                },
               }
             : null
         }
