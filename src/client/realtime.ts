@@ -64,6 +64,8 @@ export class RealtimeSession {
   /** Whom this user has handed the lead to (null: nobody, they lead themselves), and whether the server knows. */
   #lead: string | null = null;
   #leadUnsent = false;
+  /** The last presence sent was placed on edits the server had not applied yet. */
+  #presenceAheadOfServer = false;
   #presenceSentAt = Number.NEGATIVE_INFINITY;
   #presenceTimer: Timer | null = null;
   #resendTimer: Timer | null = null;
@@ -220,6 +222,7 @@ export class RealtimeSession {
         return;
       case "ack":
         this.#sendOp(this.#sync.applyAck(message.rev, message.seq));
+        this.#repeatPresenceOnceSynchronized();
         return;
       case "op":
         this.#sync.applyRemote(message.rev, message.op, message.user_id);
@@ -440,11 +443,27 @@ export class RealtimeSession {
     this.#presenceSentAt = Date.now();
     this.#connection.send({ type: "presence", ...this.#myPresence, ...(this.#leadUnsent ? { lead: this.#lead } : {}) });
     this.#leadUnsent = false;
+    this.#presenceAheadOfServer = !this.#sync.synchronized;
   }
 
-  /** A cursor waiting for the throttle was placed on the text before `op`. */
+  /**
+   * A cursor sent while this client's edits were still on their way counts positions in text the others did not
+   * have yet (a selection made just after typing reached them shifted). Once every edit is applied, the same cursor
+   * goes again, now on the text everyone shares.
+   */
+  #repeatPresenceOnceSynchronized(): void {
+    if (!this.#presenceAheadOfServer || !this.#sync.synchronized || !this.#myPresence) return;
+    this.#presenceAheadOfServer = false;
+    this.#presenceDirty = true;
+    this.#flushPresence();
+  }
+
+  /**
+   * The text changed under this user's cursor (`op` came from the server): the cursor moves with it, whether it
+   * waits for the throttle or goes again later (once synchronized, or after a reconnect).
+   */
   #shiftMyPresence(op: TextOp): void {
-    if (this.#presenceDirty && this.#myPresence?.cursor) {
+    if (this.#myPresence?.cursor) {
       this.#myPresence = { ...this.#myPresence, cursor: transformCursor(this.#myPresence.cursor, op, false) };
     }
   }

@@ -189,3 +189,26 @@ describe("RealtimeSession handing the lead", () => {
       expect(() => alice.handLead("bob")).toThrow(expect.objectContaining({ code: "FORBIDDEN" }));
     }));
 });
+
+describe("RealtimeSession presence around its own edits", () => {
+  it("sends a cursor placed on unacknowledged edits again once they are applied, moved with others' edits", () =>
+    withServer("Let it be", { alice: "owner", bob: "editor" }, async (server) => {
+      const alice = session(server, "alice");
+      const bob = session(server, "bob");
+      await connectAll(alice, bob);
+      const sent = () => server.framesFrom(alice.clientId, "presence");
+      // Alice selects what she just typed before the server has it; Bob types at the start meanwhile.
+      alice.insert(9, " now");
+      alice.setPresence({ anchor: 13, head: 9 });
+      bob.insert(0, "Oh ");
+      await settle();
+      await vi.advanceTimersByTimeAsync(100);
+      await settle();
+      expect(alice.text).toBe("Oh Let it be now");
+      expect(sent()).toEqual([
+        { type: "presence", cursor: { anchor: 13, head: 9 } },
+        { type: "presence", cursor: { anchor: 16, head: 12 } },
+      ]);
+      expect(bob.presence.get("alice")?.cursor).toEqual({ anchor: 16, head: 12 });
+    }));
+});
