@@ -8,6 +8,7 @@ import { ChangeSet, EditorState, Text } from "@codemirror/state";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyOp, MAX_INSERT_CHARS, MAX_OP_COMPONENTS } from "../src/domain/ot";
+import { MAX_FRAME_BYTES } from "../src/domain/protocol";
 import { isWellFormed } from "../src/domain/text";
 import {
   advanceCodePoints,
@@ -65,13 +66,21 @@ describe("CodeMirror edits as ops", () => {
     expect(changesToOps(before, erased)).toEqual([[3, { d: 1 }]]);
   });
 
-  it("split a paste longer than one op may insert into several ops", () => {
-    const before = doc("intro\n");
-    const paste = "🎸".repeat(MAX_INSERT_CHARS + 5);
-    const changes = ChangeSet.of([{ from: 5, to: 6, insert: paste }], before.length, "\n");
-    const ops = changesToOps(before, changes);
-    expect(ops).toHaveLength(2);
-    expect(ops.reduce((text, op) => applyOp(text, op), "intro\n")).toBe(`intro${paste}`);
+  it("split a paste bigger than one op into several, each within the characters and the frame an op may have", () => {
+    const frameBytes = (op: unknown) => new TextEncoder().encode(JSON.stringify(op)).length;
+    const pastes = [
+      "[D]la ".repeat(5_000), // 30,000 characters: past the 20,000 an op may insert
+      "🎸".repeat(MAX_INSERT_CHARS - 5), // under 20,000 characters, but 4 bytes each: past the 64 KiB frame
+      "\u0001".repeat(12_000), // 6 bytes each once escaped in JSON
+    ];
+    for (const paste of pastes) {
+      const before = doc("intro\n");
+      const changes = ChangeSet.of([{ from: 5, to: 6, insert: paste }], before.length, "\n");
+      const ops = changesToOps(before, changes);
+      expect(ops.length).toBeGreaterThan(1);
+      for (const op of ops) expect(frameBytes({ type: "op", seq: 1, rev: 1, op })).toBeLessThan(MAX_FRAME_BYTES);
+      expect(ops.reduce((text, op) => applyOp(text, op), "intro\n")).toBe(`intro${paste}`);
+    }
   });
 
   it("send an edit with more pieces than one op may have as one replaced range", () => {

@@ -1,7 +1,8 @@
 /**
  * The chord sheet editor with two people in it: undo and redo take back only your own edits (the other person's,
  * typed after yours and on the same line, stay), an emoji is one character to the server, ChordPro is highlighted,
- * and each sees the other's caret, name and selection. At desktop and phone width.
+ * and each sees the other's caret, name and selection; a huge paste goes as several ops, one past the sheet's limit
+ * is refused whole. At desktop and phone width.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -158,5 +159,29 @@ describe("the chord sheet editor", () => {
       await max.locator(".chord-sheet .cm-scroller").evaluate((element) => element.scrollWidth <= element.clientWidth),
     ).toBe(true);
     await screenshot(max, "editor-phone");
+  });
+
+  it("takes a paste too big for one message in several, and refuses one past the sheet's limit whole", async () => {
+    await max.setViewportSize({ width: 1280, height: 860 });
+    const before = await sheetText(max);
+    const sheet = max.getByLabel("Chord sheet");
+    await sheet.click();
+    await max.keyboard.press("Control+End");
+    // 30,000 characters, 20,000 of them emoji: more than one op may carry, so it goes as several.
+    const paste = `\n${"[D]la 🎸🎸 ".repeat(3_000)}`;
+    await max.keyboard.insertText(paste);
+    await both(before + paste);
+    await max.reload();
+    await waitUntilLive(max);
+    await expect.poll(() => sheetText(max), WAIT).toBe(before + paste);
+
+    // Past the 100,000 characters a sheet holds: none of it is taken, and the page says why.
+    await max.getByLabel("Chord sheet").click();
+    await max.keyboard.press("Control+End");
+    await max.keyboard.insertText("x".repeat(100_000));
+    await max.getByRole("alert").filter({ hasText: "The chord sheet has reached its maximum length." }).waitFor();
+    expect(await sheetText(max)).toBe(before + paste);
+    await max.waitForTimeout(500);
+    await both(before + paste);
   });
 });

@@ -3,7 +3,7 @@
  * turn one into the other on a CodeMirror document, a change set into ops and an op into changes.
  */
 import type { ChangeSet, ChangeSpec, Text } from "@codemirror/state";
-import { MAX_INSERT_CHARS, MAX_OP_COMPONENTS, type TextOp } from "chordme-sessions/client";
+import { MAX_FRAME_BYTES, MAX_INSERT_CHARS, MAX_OP_COMPONENTS, type TextOp } from "chordme-sessions/client";
 import { codePointCount, editOp } from "../lib/text";
 
 const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
@@ -59,40 +59,57 @@ function changesToOp(doc: Text, changes: ChangeSet): TextOp | null {
   return cutsPair ? null : op;
 }
 
+/** What one op may weigh as JSON: the server's frame, less room for the message around it. */
+const OP_BYTES = MAX_FRAME_BYTES - 1_024;
+
+const encoder = new TextEncoder();
+const jsonBytes = (value: unknown) => encoder.encode(JSON.stringify(value)).length;
+
+/** Within every cap the server puts on one op: components, inserted characters, and the frame that carries it. */
+function fitsOneOp(op: TextOp): boolean {
+  if (op.length > MAX_OP_COMPONENTS) return false;
+  let inserted = 0;
+  for (const component of op) if (typeof component === "string") inserted += codePointCount(component);
+  return inserted <= MAX_INSERT_CHARS && jsonBytes(op) <= OP_BYTES;
+}
+
 /**
- * The ops, in order, that make `changes` on `doc`: usually one. An edit past the server's caps on one op (hundreds
- * of cursors at once, a huge paste) goes as a replaced range, its inserted text split over as many ops as it needs.
+ * The ops, in order, that make `changes` on `doc`: usually one. An edit past the caps on one op (hundreds of cursors
+ * at once, a huge paste) goes as a replaced range, its inserted text split over as many ops as it needs.
  */
 export function changesToOps(doc: Text, changes: ChangeSet): TextOp[] {
   const op = changesToOp(doc, changes);
-  if (op && op.length <= MAX_OP_COMPONENTS && insertedCount(op) <= MAX_INSERT_CHARS) return op.length ? [op] : [];
-  const before = doc.toString();
-  const after = changes.apply(doc).toString();
-  return splitInsert(editOp(before, after));
+  if (op && fitsOneOp(op)) return op.length ? [op] : [];
+  return splitInsert(editOp(doc.toString(), changes.apply(doc).toString()));
 }
 
-function insertedCount(op: TextOp): number {
-  let count = 0;
-  for (const component of op) if (typeof component === "string") count += codePointCount(component);
-  return count;
-}
-
-/** A replace op ([skip] [delete] [insert]) as ops that each insert at most MAX_INSERT_CHARS code points. */
+/** A replace op ([skip] [delete] [insert]) as ops that each fit the caps, the inserted text cut between characters. */
 function splitInsert(op: TextOp): TextOp[] {
+  if (fitsOneOp(op)) return op.length ? [op] : [];
   const inserted = op.find((component): component is string => typeof component === "string") ?? "";
-  if (codePointCount(inserted) <= MAX_INSERT_CHARS) return op.length ? [op] : [];
   const skip = typeof op[0] === "number" ? op[0] : 0;
   const removal = op.find((component) => typeof component === "object");
-  const pieces = Array.from(inserted);
   const ops: TextOp[] = [];
-  for (let start = 0; start < pieces.length; start += MAX_INSERT_CHARS) {
-    const at = skip + start;
-    const piece = pieces.slice(start, start + MAX_INSERT_CHARS).join("");
+  let at = skip;
+  let piece: string[] = [];
+  let bytes = 0;
+  const flush = () => {
     const next: TextOp = at > 0 ? [at] : [];
-    if (start === 0 && removal) next.push(removal);
-    next.push(piece);
+    if (ops.length === 0 && removal) next.push(removal);
+    next.push(piece.join(""));
     ops.push(next);
+    at += piece.length;
+    piece = [];
+    bytes = 0;
+  };
+  for (const character of inserted) {
+    // A character's weight in the JSON (quotes off): 1 to 4 bytes, 6 for an escaped control character.
+    const weight = jsonBytes(character) - 2;
+    if (piece.length === MAX_INSERT_CHARS || bytes + weight > OP_BYTES - 64) flush();
+    piece.push(character);
+    bytes += weight;
   }
+  if (piece.length > 0 || ops.length === 0) flush();
   return ops;
 }
 

@@ -7,8 +7,8 @@
  */
 import type { Transaction } from "@codemirror/state";
 import type { EditorView } from "@codemirror/view";
-import type { Participant, RealtimeSession } from "chordme-sessions/client";
-import { editOp } from "../lib/text";
+import { MAX_DOCUMENT_CHARS, type Participant, type RealtimeSession } from "chordme-sessions/client";
+import { codePointCount, editOp } from "../lib/text";
 import { changesToOps, opToChanges, toUtf16Offset } from "./positions";
 import { type RemoteCaret, setRemoteCarets } from "./remote-carets";
 import { fromSession, SESSION_CHANGE } from "./session-change";
@@ -34,16 +34,9 @@ export class SessionBinding {
     this.#dispatching = true;
     try {
       for (const transaction of transactions) {
-        if (transaction.docChanged && !transaction.annotation(fromSession)) {
-          try {
-            for (const op of changesToOps(transaction.startState.doc, transaction.changes)) {
-              this.#realtime.applyLocal(op);
-            }
-          } catch (error) {
-            this.#onError(error);
-            refused = true;
-            break;
-          }
+        if (transaction.docChanged && !transaction.annotation(fromSession) && !this.#send(transaction)) {
+          refused = true;
+          break;
         }
         taken.push(transaction);
       }
@@ -58,6 +51,26 @@ export class SessionBinding {
       this.#showCarets();
     }
   };
+
+  /** Hands a local edit to the session as ops; false, with the reason reported, when the session refuses it. */
+  #send(transaction: Transaction): boolean {
+    const ops = changesToOps(transaction.startState.doc, transaction.changes);
+    // An edit sent as several ops could otherwise be taken in part: the whole must fit the document's limit.
+    if (ops.length > 1 && codePointCount(transaction.newDoc.toString()) > MAX_DOCUMENT_CHARS) {
+      this.#onError({
+        code: "DOCUMENT_TOO_LARGE",
+        message: `A chord sheet holds at most ${MAX_DOCUMENT_CHARS.toLocaleString("en")} characters`,
+      });
+      return false;
+    }
+    try {
+      for (const op of ops) this.#realtime.applyLocal(op);
+      return true;
+    } catch (error) {
+      this.#onError(error);
+      return false;
+    }
+  }
 
   /** Starts following the session's text and presence in `view`; returns the function that stops it. */
   attach(view: EditorView): () => void {
