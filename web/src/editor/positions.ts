@@ -62,15 +62,28 @@ function changesToOp(doc: Text, changes: ChangeSet): TextOp | null {
 /** What one op may weigh as JSON: the server's frame, less room for the message around it. */
 const OP_BYTES = MAX_FRAME_BYTES - 1_024;
 
-const encoder = new TextEncoder();
-const jsonBytes = (value: unknown) => encoder.encode(JSON.stringify(value)).length;
+/** A character's weight in JSON text, in UTF-8 bytes: escaped control characters take up to six. */
+function jsonWeight(codePoint: number): number {
+  if (codePoint < 0x20) return 6;
+  if (codePoint === 0x22 || codePoint === 0x5c) return 2;
+  if (codePoint < 0x80) return 1;
+  if (codePoint < 0x800) return 2;
+  return codePoint < 0x10000 ? 3 : 4;
+}
 
 /** Within every cap the server puts on one op: components, inserted characters, and the frame that carries it. */
 function fitsOneOp(op: TextOp): boolean {
   if (op.length > MAX_OP_COMPONENTS) return false;
   let inserted = 0;
-  for (const component of op) if (typeof component === "string") inserted += codePointCount(component);
-  return inserted <= MAX_INSERT_CHARS && jsonBytes(op) <= OP_BYTES;
+  let bytes = 16 * op.length; // a skip or a delete, with its brackets and commas
+  for (const component of op) {
+    if (typeof component !== "string") continue;
+    for (const character of component) {
+      inserted++;
+      bytes += jsonWeight(character.codePointAt(0)!);
+    }
+  }
+  return inserted <= MAX_INSERT_CHARS && bytes <= OP_BYTES;
 }
 
 /**
@@ -103,8 +116,7 @@ function splitInsert(op: TextOp): TextOp[] {
     bytes = 0;
   };
   for (const character of inserted) {
-    // A character's weight in the JSON (quotes off): 1 to 4 bytes, 6 for an escaped control character.
-    const weight = jsonBytes(character) - 2;
+    const weight = jsonWeight(character.codePointAt(0)!);
     if (piece.length === MAX_INSERT_CHARS || bytes + weight > OP_BYTES - 64) flush();
     piece.push(character);
     bytes += weight;
