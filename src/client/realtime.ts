@@ -5,7 +5,7 @@
  * (document-sync.ts) keeps the local text in step with the server's through an OtClient (one op in flight, later
  * edits buffered) and the remote cursors on it. This class routes the server's messages between them, keeps what
  * the server says about the session (role, participants, comments, status), checks local edits and comments before
- * they go out, throttles this user's presence, and announces it all as events.
+ * they go out, and announces it all as events; OwnPresence (own-presence.ts) sends this user's presence.
  */
 
 import type { Permission, Role } from "../domain/permissions";
@@ -20,7 +20,8 @@ import {
 import type { Participant, SessionView } from "../domain/schemas";
 import { Connection, cancel, type Timer } from "./connection";
 import { DocumentSync } from "./document-sync";
-import { type Cursor, OtClientError, type OutgoingOp, type TextOp, transformCursor } from "./ot-client";
+import { type Cursor, OtClientError, type OutgoingOp, type TextOp } from "./ot-client";
+import { OwnPresence } from "./own-presence";
 import {
   type ConnectionStatus,
   type Emit,
@@ -43,7 +44,6 @@ export { RealtimeError };
 type Listener<T> = (payload: T) => void;
 type Message = Exclude<ServerMessage, { type: "closing" }>;
 
-const PRESENCE_INTERVAL_MS = 50;
 /** What the server accepts as a client id. */
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Wait before sending the op in flight again after the server dropped a message for flooding. */
@@ -59,15 +59,7 @@ export class RealtimeSession {
   #you: { user_id: string; role: Role; permissions: Permission[] } | null = null;
   #session: SessionView | null = null;
   #participants: Participant[] = [];
-  #myPresence: { cursor: Cursor | null; status?: PresenceStatus } | null = null;
-  #presenceDirty = false;
-  /** Whom this user has handed the lead to (null: nobody, they lead themselves), and whether the server knows. */
-  #lead: string | null = null;
-  #leadUnsent = false;
-  /** The last presence sent was placed on edits the server had not applied yet. */
-  #presenceAheadOfServer = false;
-  #presenceSentAt = Number.NEGATIVE_INFINITY;
-  #presenceTimer: Timer | null = null;
+  readonly #own: OwnPresence;
   #resendTimer: Timer | null = null;
   #comments: Comment[] = [];
   #pendingAnnounced = 0;
@@ -76,7 +68,7 @@ export class RealtimeSession {
     this.clientId = options.clientId ?? crypto.randomUUID();
     if (!CLIENT_ID.test(this.clientId)) throw new TypeError("clientId: 1 to 64 letters, digits, '-' or '_'");
     const emit: Emit = (event, payload) => this.#emit(event, payload);
-    this.#sync = new DocumentSync(this.clientId, emit, (op) => this.#shiftMyPresence(op));
+    this.#sync = new DocumentSync(this.clientId, emit, (op) => this.#own.shift(op));
     this.#connection = new Connection(
       { ...options, clientId: this.clientId },
       {
@@ -91,11 +83,14 @@ export class RealtimeSession {
         detached: () => {
           this.#resendTimer = cancel(this.#resendTimer);
         },
-        stopped: () => {
-          this.#presenceTimer = cancel(this.#presenceTimer);
-        },
+        stopped: () => this.#own.stop(),
       },
     );
+    this.#own = new OwnPresence({
+      live: () => this.#connection.live,
+      synchronized: () => this.#sync.synchronized,
+      send: (message) => this.#connection.send(message),
+    });
   }
 
   // ---------------------------------------------------------------- state
@@ -222,7 +217,7 @@ export class RealtimeSession {
         return;
       case "ack":
         this.#sendOp(this.#sync.applyAck(message.rev, message.seq));
-        this.#repeatPresenceOnceSynchronized();
+        this.#own.acknowledged();
         return;
       case "op":
         this.#sync.applyRemote(message.rev, message.op, message.user_id);
@@ -294,13 +289,8 @@ export class RealtimeSession {
     // the first kept edit goes out with a new seq.
     this.#sendOp(this.#sync.resendInFlight(welcome.doc.rev));
     // Others lost this client's cursor (and the lead it handed) with the connection: announce it again.
-    if (!welcome.you.permissions.includes("manage_session")) this.#lead = null;
-    if (this.#lead !== null) {
-      this.#leadUnsent = true;
-      this.#myPresence ??= { cursor: null };
-    }
-    if (this.#myPresence) this.#presenceDirty = true;
-    this.#flushPresence();
+    if (!welcome.you.permissions.includes("manage_session")) this.#own.dropLead();
+    this.#own.welcomed();
     this.#connection.resolveReady();
   }
 
@@ -321,10 +311,7 @@ export class RealtimeSession {
     if (!this.#you || userId !== this.#you.user_id) return;
     this.#you = { ...this.#you, role, permissions };
     // The server lets a lead handed by someone who no longer runs the session lapse; so does this client.
-    if (!permissions.includes("manage_session")) {
-      this.#lead = null;
-      this.#leadUnsent = false;
-    }
+    if (!permissions.includes("manage_session")) this.#own.dropLead();
     this.#emit("role", { role, permissions });
   }
 
@@ -339,8 +326,7 @@ export class RealtimeSession {
       this.#resendTimer = setTimeout(() => {
         this.#resendTimer = null;
         this.#sendOp(this.#sync.resendInFlight());
-        if (this.#myPresence) this.#presenceDirty = true;
-        this.#flushPresence();
+        this.#own.resend();
       }, RATE_LIMIT_RETRY_MS);
     } else if (message.code === "RESYNC_REQUIRED") {
       // The server no longer has the revision the op in flight is based on; the op itself was not refused.
@@ -389,9 +375,7 @@ export class RealtimeSession {
 
   /** Shares this user's cursor (on the local text); at most one message per 50 ms, the latest one wins. */
   setPresence(cursor: Cursor | null, status?: PresenceStatus): void {
-    this.#myPresence = status === undefined ? { cursor } : { cursor, status };
-    this.#presenceDirty = true;
-    this.#flushPresence();
+    this.#own.set(cursor, status);
   }
 
   /**
@@ -402,18 +386,12 @@ export class RealtimeSession {
     if (!this.permissions.includes("manage_session")) {
       throw new RealtimeError("FORBIDDEN", `Your role (${this.role}) does not allow handing the lead`);
     }
-    const lead = userId === this.userId ? null : userId;
-    if (lead === this.#lead) return;
-    this.#lead = lead;
-    this.#leadUnsent = true;
-    this.#myPresence ??= { cursor: null };
-    this.#presenceDirty = true;
-    this.#flushPresence();
+    this.#own.handLead(userId === this.userId ? null : userId);
   }
 
   /** Whom this user has handed the lead to; null when they have not. */
   get lead(): string | null {
-    return this.#lead;
+    return this.#own.lead;
   }
 
   /** Posts a comment; it comes back to every participant, this one included, as a `comment` event. */
@@ -427,45 +405,6 @@ export class RealtimeSession {
       throw new RealtimeError("INVALID_COMMENT", `A comment has 1 to ${MAX_COMMENT_CHARS} characters`);
     }
     this.#connection.send(anchor ? { type: "comment", text, anchor } : { type: "comment", text });
-  }
-
-  #flushPresence(): void {
-    if (!this.#presenceDirty || this.#presenceTimer !== null || !this.#connection.live || !this.#myPresence) return;
-    const wait = this.#presenceSentAt + PRESENCE_INTERVAL_MS - Date.now();
-    if (wait > 0) {
-      this.#presenceTimer = setTimeout(() => {
-        this.#presenceTimer = null;
-        this.#flushPresence();
-      }, wait);
-      return;
-    }
-    this.#presenceDirty = false;
-    this.#presenceSentAt = Date.now();
-    this.#connection.send({ type: "presence", ...this.#myPresence, ...(this.#leadUnsent ? { lead: this.#lead } : {}) });
-    this.#leadUnsent = false;
-    this.#presenceAheadOfServer = !this.#sync.synchronized;
-  }
-
-  /**
-   * A cursor sent while this client's edits were still on their way counts positions in text the others did not
-   * have yet (a selection made just after typing reached them shifted). Once every edit is applied, the same cursor
-   * goes again, now on the text everyone shares.
-   */
-  #repeatPresenceOnceSynchronized(): void {
-    if (!this.#presenceAheadOfServer || !this.#sync.synchronized || !this.#myPresence) return;
-    this.#presenceAheadOfServer = false;
-    this.#presenceDirty = true;
-    this.#flushPresence();
-  }
-
-  /**
-   * The text changed under this user's cursor (`op` came from the server): the cursor moves with it, whether it
-   * waits for the throttle or goes again later (once synchronized, or after a reconnect).
-   */
-  #shiftMyPresence(op: TextOp): void {
-    if (this.#myPresence?.cursor) {
-      this.#myPresence = { ...this.#myPresence, cursor: transformCursor(this.#myPresence.cursor, op, false) };
-    }
   }
 
   // ---------------------------------------------------------------- outgoing
