@@ -6,7 +6,6 @@ import { useSessionRights } from "../lib/rights";
 import { linkProps, navigate } from "../lib/router";
 import { ACCESS_LABELS, readOnlyReason } from "../lib/words";
 import { ActivityFeed } from "../widgets/ActivityFeed";
-import { ChordEditor } from "../widgets/ChordEditor";
 import { Comments } from "../widgets/Comments";
 import { ErrorNote, RoleBadge, StatusBadge } from "../widgets/common";
 import { HealthBadge } from "../widgets/HealthBadge";
@@ -15,6 +14,10 @@ import { ParticipantPanel } from "../widgets/ParticipantPanel";
 import { RecordingPanel } from "../widgets/RecordingPanel";
 import { SessionFullNote } from "../widgets/SessionFullNote";
 import { BackLink, ConnectionBadge, commentFromActivity, NotJoined, SaveIndicator } from "../widgets/SessionParts";
+
+// The editor (CodeMirror, the largest part of the page) loads for the editor, not for a reader who opens Perform.
+const loadEditor = () => import("../widgets/ChordEditor");
+const ChordEditor = lazy(() => loadEditor().then((module) => ({ default: module.ChordEditor })));
 
 // Loaded when first shown: the performance view (its own route) and the settings dialog.
 const PerformanceView = lazy(() =>
@@ -39,6 +42,15 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
   const rights = useSessionRights(view);
+  // Once opened, the editor stays (hidden under Perform), keeping its undo history.
+  const [editorOpened, setEditorOpened] = useState(!perform);
+
+  useEffect(() => {
+    if (perform) return;
+    setEditorOpened(true);
+    // Fetched while the session and its connection load, not after.
+    void loadEditor();
+  }, [perform]);
 
   const load = useCallback(
     async (fresh?: SessionView) => {
@@ -263,15 +275,17 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
       ) : null}
       <div className="session-body" hidden={perform}>
         <div className="main-column">
-          {live.realtime ? (
-            <ChordEditor
-              realtime={live.realtime}
-              readOnlyReason={reason}
-              participants={participants}
-              presence={live.presence}
-              onSelectionChange={setSelection}
-              onError={showError}
-            />
+          {live.realtime && editorOpened ? (
+            <Suspense fallback={<p className="muted">Opening the chord sheet…</p>}>
+              <ChordEditor
+                realtime={live.realtime}
+                readOnlyReason={reason}
+                participants={participants}
+                presence={live.presence}
+                onSelectionChange={setSelection}
+                onError={showError}
+              />
+            </Suspense>
           ) : null}
           {live.realtime ? (
             <Comments
