@@ -486,3 +486,29 @@ describe("restarts", () => {
     expect(await documentOf(owner, session.id)).toEqual({ rev: total + 1, content: expected });
   }, 120_000);
 });
+
+describe("presence", () => {
+  it("passes on the latest position even when it comes sooner than the interval allows", async () => {
+    const { session, owner, viewer } = await band();
+    const leader = await connect(owner, session.id);
+    await leader.next("welcome");
+    const watcher = await connect(viewer, session.id);
+    await watcher.next("welcome");
+    // Three in a row, as a busy network may deliver them: the last one must arrive, the middle one need not.
+    leader.send({ type: "presence", cursor: { anchor: 1, head: 1 } });
+    leader.send({ type: "presence", cursor: { anchor: 2, head: 2 } });
+    leader.send({ type: "presence", cursor: { anchor: 3, head: 3 } });
+    const heard = [];
+    for (;;) {
+      const message = await watcher.next("presence");
+      if (message.user_id !== owner.id) continue;
+      heard.push(message.cursor.head);
+      if (message.cursor.head === 3) break;
+    }
+    expect(heard[0]).toBe(1);
+    expect(heard.at(-1)).toBe(3);
+    expect(heard.length).toBeLessThanOrEqual(2);
+    leader.close();
+    watcher.close();
+  });
+});
