@@ -7,10 +7,6 @@ import { describe, expect, it } from "vitest";
 import { api, createSession, newUser } from "./helpers";
 import { connect, type TestSocket } from "./socket-helpers";
 
-/** Presence messages are taken at most one per 40 ms per connection; faster ones are dropped. */
-const PRESENCE_GAP_MS = 60;
-const pause = () => new Promise((resolve) => setTimeout(resolve, PRESENCE_GAP_MS));
-
 /** The next presence message about `userId`, skipping others. */
 async function presenceOf(socket: TestSocket, userId: string) {
   for (;;) {
@@ -47,7 +43,6 @@ describe("handing the lead", () => {
 
     leader.send({ type: "presence", cursor: { anchor: 0, head: 0 }, lead: singer.id });
     expect(await presenceOf(watcher, owner.id)).toMatchObject({ cursor: { anchor: 0, head: 0 }, lead: singer.id });
-    await pause();
     leader.send({ type: "presence", cursor: { anchor: 2, head: 2 }, status: "typing" });
     expect(await presenceOf(watcher, owner.id)).toMatchObject({ cursor: { anchor: 2, head: 2 }, lead: singer.id });
 
@@ -56,8 +51,6 @@ describe("handing the lead", () => {
     expect(welcome.presence.find((entry: { user_id: string }) => entry.user_id === owner.id)).toMatchObject({
       lead: singer.id,
     });
-
-    await pause();
     leader.send({ type: "presence", cursor: { anchor: 2, head: 2 }, lead: null });
     expect((await presenceOf(watcher, owner.id)).lead).toBeUndefined();
     for (const socket of [leader, watcher, singerSocket]) socket.close();
@@ -74,7 +67,6 @@ describe("handing the lead", () => {
 
     singerSocket.send({ type: "presence", cursor: { anchor: 1, head: 1 }, lead: viewer.id });
     expect(await singerSocket.next("error")).toMatchObject({ code: "FORBIDDEN" });
-    await pause();
     singerSocket.send({ type: "presence", cursor: { anchor: 3, head: 3 } });
     // The refused message was never passed on: the next the watcher hears of the singer is the later one.
     const heard = await presenceOf(watcher, singer.id);
@@ -83,7 +75,6 @@ describe("handing the lead", () => {
 
     leader.send({ type: "presence", cursor: null, lead: "nobody-in-this-session" });
     expect(await leader.next("error")).toMatchObject({ code: "INVALID_LEAD" });
-    await pause();
     leader.send({ type: "presence", cursor: null, lead: "x".repeat(300) });
     expect(await leader.next("error")).toMatchObject({ code: "INVALID_MESSAGE" });
     for (const socket of [leader, watcher, singerSocket]) socket.close();
@@ -99,7 +90,6 @@ describe("handing the lead", () => {
     expect((await presenceOf(watcher, owner.id)).lead).toBe(singer.id);
 
     await api("POST", `/sessions/${session.id}/leave`, { user: singer });
-    await pause();
     leader.send({ type: "presence", cursor: { anchor: 1, head: 1 } });
     expect((await presenceOf(watcher, owner.id)).lead).toBeUndefined();
     for (const socket of [leader, watcher]) socket.close();

@@ -30,8 +30,7 @@ import type { SocketState, Sockets } from "./sockets";
 const MAX_CONNECTIONS_PER_USER = 8;
 /** Messages dropped in a row for flooding before the socket is closed. */
 const MAX_STRIKES = 20;
-/** Presence goes out at most this often per connection (the latest waits for it); a recording samples it each second. */
-const PRESENCE_MIN_INTERVAL_MS = 40;
+/** A recording samples each user's presence at most this often. */
 const PRESENCE_SAMPLE_MS = 1_000;
 /** How long a used ticket id is remembered past its expiry. */
 const TICKET_MEMORY_MS = 120_000;
@@ -61,8 +60,6 @@ export interface Admission {
 export class Realtime {
   /** When each user's presence was last sampled into the recording. */
   private readonly presenceSampledAt = new Map<string, number>();
-  /** Connections whose latest presence waits for the interval to pass. */
-  private readonly presenceWaiting = new WeakSet<WebSocket>();
 
   constructor(private readonly parts: RealtimeParts) {
     parts.sockets.onGone = (socket, state) => this.socketGone(socket, state);
@@ -239,33 +236,12 @@ export class Realtime {
     status: PresenceStatus,
     lead: string | null,
   ): void {
-    // Every participant may send presence, whatever the role. It goes out at most once per interval per
-    // connection, and always the latest: one that comes too soon waits, and is replaced by any that follows it.
+    // Every participant may send presence, whatever the role, and every one goes out: dropping one that came
+    // quickly would lose the latest position. The connection's message budget (the token bucket) bounds them.
     const now = this.parts.state.clock();
     this.parts.lifecycle.noteSocketActivity();
-    state.presence = { cursor, status, sent_at: state.presence.sent_at, lead };
-    const wait = state.presence.sent_at + PRESENCE_MIN_INTERVAL_MS - now;
-    if (wait > 0) {
-      if (!this.presenceWaiting.has(socket)) {
-        this.presenceWaiting.add(socket);
-        setTimeout(() => this.announceWaitingPresence(socket), wait);
-      }
-      return;
-    }
-    this.announcePresence(socket, state, now);
-  }
-
-  private announceWaitingPresence(socket: WebSocket): void {
-    this.presenceWaiting.delete(socket);
-    const state = this.parts.sockets.stateOf(socket);
-    // Gone meanwhile: its close told everyone already.
-    if (state) this.announcePresence(socket, state, this.parts.state.clock());
-  }
-
-  private announcePresence(socket: WebSocket, state: SocketState, now: number): void {
-    state.presence.sent_at = now;
+    state.presence = { cursor, status, sent_at: now, lead };
     this.parts.sockets.keep(socket, state);
-    const { cursor, status, lead } = state.presence;
     if (now - (this.presenceSampledAt.get(state.user_id) ?? 0) >= PRESENCE_SAMPLE_MS && this.parts.recorder.active()) {
       this.presenceSampledAt.set(state.user_id, now);
       this.parts.recorder.capture("presence", state.user_id, { cursor, status });
