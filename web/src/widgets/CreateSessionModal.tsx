@@ -10,7 +10,7 @@ import {
   templateSettings,
   toDraft,
 } from "../lib/settings";
-import { ErrorNote } from "./common";
+import { FormActions } from "./common";
 import { ModalFrame } from "./Dialog";
 import { AccessModeChoice, NewcomerRoleSelect } from "./SessionFormFields";
 import { SettingsFields } from "./SettingsFields";
@@ -240,15 +240,7 @@ export function CreateSessionModal({ isOpen, onClose, onSessionCreated, songId }
         />
         {template ? <p className="muted small">Defaults from {template.name}; change them if you like.</p> : null}
 
-        <ErrorNote message={error} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? "Creating…" : "Create session"}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions error={error} busy={busy} submit="Create session" busyLabel="Creating…" onCancel={onClose} />
       </form>
     </ModalFrame>
   );

@@ -13,7 +13,7 @@ import {
   settingsFrom,
   toDraft,
 } from "../lib/settings";
-import { ErrorNote } from "./common";
+import { ErrorNote, FormActions } from "./common";
 import { Dialog } from "./Dialog";
 import { AccessModeChoice, NewcomerRoleSelect } from "./SessionFormFields";
 import { SettingsFields } from "./SettingsFields";
@@ -135,15 +135,7 @@ export function SessionSettingsDialog({ session, rights, onClose, onSaved }: Ses
           onChange={setSettings}
           recordingHint="A running session only keeps this (and passes it on to a template saved from it): start or stop its recording in the Recording panel."
         />
-        <ErrorNote message={error} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? "Saving…" : "Save settings"}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions error={error} busy={busy} submit="Save settings" busyLabel="Saving…" onCancel={onClose} />
       </form>
       <SaveAsTemplate
         session={session}

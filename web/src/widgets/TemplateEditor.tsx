@@ -11,7 +11,7 @@ import {
   toDraft,
 } from "../lib/settings";
 import { ASSIGNABLE, PERMISSION_LABELS, ROLE_LABELS } from "../lib/words";
-import { ErrorNote } from "./common";
+import { FormActions } from "./common";
 import { NewcomerRoleSelect } from "./SessionFormFields";
 import { SettingsFields } from "./SettingsFields";
 
@@ -156,15 +156,7 @@ export function TemplateEditor({ template, onSaved, onCancel }: TemplateEditorPr
         <input type="checkbox" checked={isPublic} onChange={(e) => setIsPublic(e.target.checked)} />
         Everyone can use this template
       </label>
-      <ErrorNote message={error} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? "Saving…" : "Save template"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions error={error} busy={busy} submit="Save template" busyLabel="Saving…" onCancel={onCancel} />
     </form>
   );
 }
