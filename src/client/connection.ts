@@ -22,6 +22,7 @@ import {
 const SOCKET_OPEN = 1;
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000 };
 const DEFAULT_HEARTBEAT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** Close code this client uses when it drops a connection itself (to start over, or a silent peer). */
 const CLIENT_DROP = 4000;
 
@@ -81,6 +82,7 @@ export class Connection {
   readonly #backoff: { initialMs: number; maxMs: number };
   readonly #random: () => number;
   readonly #heartbeatMs: number;
+  readonly #connectTimeoutMs: number;
   readonly #handlers: ConnectionHandlers;
 
   #socket: WebSocketLike | null = null;
@@ -91,11 +93,14 @@ export class Connection {
   #stopped = true;
   /** Consecutive attempts without a welcome, for the backoff. */
   #attempt = 0;
-  /** Bumped by every attempt and by close(), so a stale ticket request drops its result. */
+  /** Bumped by every attempt, by an attempt given up and by close(), so a stale ticket request drops its result. */
   #generation = 0;
   #ready: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | null = null;
   #reconnectTimer: Timer | null = null;
   #heartbeatTimer: Timer | null = null;
+  /** Gives up an attempt whose ticket request or handshake has not completed in time. */
+  #attemptTimer: Timer | null = null;
+  #ticketRequest: AbortController | null = null;
   #lastFrameAt = 0;
 
   constructor(options: RealtimeSessionOptions & { clientId: string }, handlers: ConnectionHandlers) {
@@ -110,6 +115,7 @@ export class Connection {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#random = options.random ?? Math.random;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#handlers = handlers;
   }
 
@@ -149,6 +155,7 @@ export class Connection {
 
   /** The owner accepted the welcome: frames may flow, the backoff starts over. */
   welcomed(): void {
+    this.#attemptTimer = cancel(this.#attemptTimer);
     this.#welcomed = true;
     this.#attempt = 0;
     this.#setStatus({ status: "connected" });
@@ -190,6 +197,7 @@ export class Connection {
   async #open(): Promise<void> {
     const generation = ++this.#generation;
     this.#setStatus({ status: "connecting", attempt: this.#attempt });
+    this.#startAttemptDeadline(generation);
     let url: string;
     try {
       url = await this.#requestSocketUrl();
@@ -224,6 +232,27 @@ export class Connection {
     this.#startHeartbeat();
   }
 
+  /**
+   * A request or a handshake can stall without ever failing (a dropped packet, a proxy that holds it): give the
+   * attempt up after connectTimeoutMs and try again. An open socket is the heartbeat's from then on, so a large
+   * welcome on a slow link is not cut short.
+   */
+  #startAttemptDeadline(generation: number): void {
+    this.#attemptTimer = cancel(this.#attemptTimer);
+    if (this.#connectTimeoutMs <= 0) return;
+    this.#attemptTimer = setTimeout(() => {
+      this.#attemptTimer = null;
+      if (generation !== this.#generation || this.#stopped) return;
+      if (this.#socket?.readyState === SOCKET_OPEN) return;
+      const reason = `no answer within ${this.#connectTimeoutMs / 1000} s`;
+      this.#generation++;
+      this.#ticketRequest?.abort();
+      this.#ticketRequest = null;
+      if (this.#socket) this.#dropSocket(CLIENT_DROP, reason);
+      this.#scheduleReconnect(CLIENT_DROP, reason);
+    }, this.#connectTimeoutMs);
+  }
+
   /** Gets a ticket and builds the WebSocket URL with this client's id and the revision to resume from. */
   async #requestSocketUrl(): Promise<string> {
     let token: string;
@@ -232,14 +261,17 @@ export class Connection {
     } catch (error) {
       throw new TicketError(0, "TOKEN_UNAVAILABLE", error instanceof Error ? error.message : String(error));
     }
+    const request = new AbortController();
+    this.#ticketRequest = request;
     const response = await this.#fetch(
       `${this.#baseUrl}/api/v1/sessions/${encodeURIComponent(this.#sessionId)}/ticket`,
-      { method: "POST", headers: { Authorization: `Bearer ${token}` } },
+      { method: "POST", headers: { Authorization: `Bearer ${token}` }, signal: request.signal },
     );
     const body = (await response.json().catch(() => null)) as {
       data?: { ws_url?: string };
       error?: { code?: string; message?: string };
     } | null;
+    if (this.#ticketRequest === request) this.#ticketRequest = null;
     const wsUrl = body?.data?.ws_url;
     if (!response.ok || typeof wsUrl !== "string") {
       throw new TicketError(
@@ -306,6 +338,7 @@ export class Connection {
   }
 
   #scheduleReconnect(code: number, reason: string): void {
+    this.#attemptTimer = cancel(this.#attemptTimer);
     const { initialMs, maxMs } = this.#backoff;
     // The exponent is capped so the product cannot overflow to Infinity (or NaN with initialMs 0).
     const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(this.#attempt, 30));
@@ -323,6 +356,9 @@ export class Connection {
     this.#stopped = true;
     this.#generation++;
     this.#reconnectTimer = cancel(this.#reconnectTimer);
+    this.#attemptTimer = cancel(this.#attemptTimer);
+    this.#ticketRequest?.abort();
+    this.#ticketRequest = null;
     this.#handlers.stopped();
     this.#setStatus({ status: "closed", code, reason, terminal });
     this.#ready?.reject(new RealtimeError("CLOSED", `The session connection closed (${code}): ${reason}`, code));

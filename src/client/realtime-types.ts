@@ -29,6 +29,11 @@ export interface RealtimeSessionOptions {
   random?: () => number;
   /** Ping interval; a connection (or handshake) silent for twice this long is dropped and reopened. 0: never. */
   heartbeatMs?: number;
+  /**
+   * A ticket request or WebSocket handshake not completed after this long is given up and retried (default 15 s).
+   * 0: never.
+   */
+  connectTimeoutMs?: number;
 }
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "closed";

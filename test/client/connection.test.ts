@@ -166,6 +166,61 @@ describe("RealtimeSession reconnecting", () => {
       expect(server.urls).toHaveLength(2);
     }));
 
+  it("gives up a ticket request that never answers after connectTimeoutMs, aborts it, and tries again", () =>
+    withServer("Let it be", { alice: "owner" }, async (server) => {
+      server.stallTickets = 1;
+      const alice = session(server, "alice", { connectTimeoutMs: 5_000 });
+      const statuses = record(alice, "status");
+      const ready = alice.connect();
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(alice.status).toBe("connecting");
+      expect(server.ticketTimes).toHaveLength(1);
+      // The retry, with no jitter wait, is set inside the deadline's timer: it runs a millisecond later.
+      await vi.advanceTimersByTimeAsync(2);
+      await settle();
+      await ready;
+      expect(statuses.map((event) => event.status)).toEqual(["connecting", "reconnecting", "connecting", "connected"]);
+      expect(statuses[1]).toMatchObject({ code: 4000, reason: "no answer within 5 s" });
+      expect(server.abortedTickets).toBe(1);
+      expect(server.ticketTimes).toHaveLength(2);
+    }));
+
+  it("gives up a handshake that never completes, but not an open socket still waiting for its welcome", () =>
+    withServer("Let it be", { alice: "owner" }, async (server) => {
+      server.stallHandshakes = 1;
+      const alice = session(server, "alice", { connectTimeoutMs: 5_000 });
+      const statuses = record(alice, "status");
+      const ready = alice.connect();
+      await vi.advanceTimersByTimeAsync(5_001);
+      await settle();
+      await ready;
+      expect(statuses.map((event) => event.status)).toEqual(["connecting", "reconnecting", "connecting", "connected"]);
+      expect(server.urls).toHaveLength(2);
+
+      // Open and silent (a large welcome on a slow link looks the same): the deadline leaves it be.
+      server.withholdWelcomes = 1;
+      server.close(server.connection(alice.clientId).socket, 1012, "restarting");
+      await settle();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(alice.status).toBe("connecting");
+      expect(server.urls).toHaveLength(3);
+      alice.close();
+    }));
+
+  it("stops waiting for a stalled ticket request on close(), and never connects after it", () =>
+    withServer("Let it be", { alice: "owner" }, async (server) => {
+      server.stallTickets = 1;
+      const alice = session(server, "alice", { connectTimeoutMs: 5_000 });
+      void alice.connect();
+      await settle();
+      alice.close();
+      await settle();
+      expect(server.abortedTickets).toBe(1);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(alice.status).toBe("closed");
+      expect(server.ticketTimes).toHaveLength(1);
+    }));
+
   it("does not reconnect after close()", () =>
     withServer("Let it be", { alice: "owner" }, async (server) => {
       const alice = session(server, "alice");

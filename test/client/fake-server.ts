@@ -62,6 +62,12 @@ export class FakeServer {
   rateLimitNext = 0;
   /** Fault injection: how many of the next connections get no welcome. */
   withholdWelcomes = 0;
+  /** Fault injection: how many of the next ticket requests never answer (until the client aborts them). */
+  stallTickets = 0;
+  /** The ticket requests the client aborted. */
+  abortedTickets = 0;
+  /** Fault injection: how many of the next WebSocket handshakes never complete. */
+  stallHandshakes = 0;
   /** Refusals for the next ticket requests. */
   readonly ticketRefusals: { status: number; code: string }[] = [];
   readonly comments: Comment[] = [];
@@ -115,6 +121,15 @@ export class FakeServer {
 
   fetch: typeof fetch = async (input, init) => {
     this.ticketTimes.push(Date.now());
+    if (this.stallTickets > 0) {
+      this.stallTickets--;
+      return new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => {
+          this.abortedTickets++;
+          reject(new DOMException("The request was aborted", "AbortError"));
+        });
+      });
+    }
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (init?.method !== "POST" || url.pathname !== `/api/v1/sessions/${SESSION_ID}/ticket`) {
       return Response.json({ status: "error", error: { code: "NOT_FOUND", message: "No route" } }, { status: 404 });
@@ -146,6 +161,10 @@ export class FakeServer {
   connect = (raw: string): WebSocketLike => {
     const url = new URL(raw);
     this.urls.push(url);
+    if (this.stallHandshakes > 0) {
+      this.stallHandshakes--;
+      return FakeSocket.stalled();
+    }
     const [client, server] = FakeSocket.pair();
     const ticket = url.searchParams.get("ticket") ?? "";
     const userId = this.#tickets.get(ticket);

@@ -22,6 +22,13 @@ export class FakeSocket implements WebSocketLike {
     return [one, other];
   }
 
+  /** A socket whose handshake never completes: it stays connecting, and nothing ever arrives on it. */
+  static stalled(): FakeSocket {
+    const [socket] = FakeSocket.pair();
+    socket.readyState = 0;
+    return socket;
+  }
+
   addEventListener(type: string, listener: (event: any) => void): void {
     const listeners = this.#listeners.get(type) ?? new Set();
     listeners.add(listener);
