@@ -8,6 +8,8 @@ export default defineConfig({
     include: ["test/browser/**/*.test.ts", "test/tcp/**/*.test.ts"],
     environment: "node",
     globalSetup: ["./test/browser/global-setup.ts"],
+    // A failing browser test prints what its pages showed.
+    setupFiles: ["./test/browser/diagnose.ts"],
     fileParallelism: false,
     testTimeout: 90_000,
     hookTimeout: 120_000,

@@ -1,7 +1,7 @@
 /** Debian's Chromium driven by playwright-core, and the few steps every scenario repeats. */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, errors, type Page } from "playwright-core";
 import { createSessionManagementService, type SessionManagementService } from "../../src/client";
 
 const FLAGS = [
@@ -17,9 +17,17 @@ const FLAGS = [
 
 const SCREENSHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
+/** Every Chromium this test file launched, for describing its pages when a test fails (diagnose.ts). */
+export const launched: Browser[] = [];
+
 /** A fresh Chromium: playwright gives every launch its own new user-data directory. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: FLAGS });
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: FLAGS,
+  });
+  launched.push(browser);
+  return browser;
 }
 
 /**
@@ -80,11 +88,51 @@ export async function serviceAs(
   return createSessionManagementService({ baseUrl, getToken: () => token });
 }
 
-/** A page in a browser context of its own (its own sign-in), 1280×860, closed with the others in `contexts`. */
-export async function newPage(browser: Browser, baseUrl: string, contexts: BrowserContext[]): Promise<Page> {
+/** How long the web app's file may take before it is asked for again, and how many times it is asked. */
+const FILE_DEADLINE_MS = 10_000;
+const FILE_ATTEMPTS = 3;
+
+/**
+ * Fetches the web app's built files (/assets/) for the browser, asking again when one does not arrive in time.
+ * Under load, wrangler dev's local asset service now and then leaves a request unanswered for five minutes (its log
+ * shows `GET /assets/….js 200 OK (300371ms)`), and a browser waits for a script for as long as it takes; Cloudflare
+ * serves these files in production. Each retry is printed, so a slower server shows in the output.
+ */
+async function fetchAppFilesWithDeadline(context: BrowserContext, baseUrl: string): Promise<void> {
+  const origin = new URL(baseUrl).origin;
+  await context.route(
+    (url) => url.origin === origin && url.pathname.startsWith("/assets/"),
+    async (route) => {
+      for (let attempt = 1; attempt <= FILE_ATTEMPTS; attempt++) {
+        try {
+          const response = await route.fetch({ timeout: FILE_DEADLINE_MS });
+          await route.fulfill({ response });
+          return;
+        } catch (error) {
+          if (!(error instanceof errors.TimeoutError)) return; // the page or its context closed meanwhile
+          console.log(`${route.request().url()}: no answer within ${FILE_DEADLINE_MS / 1000} s (attempt ${attempt})`);
+        }
+      }
+      await route.abort("timedout").catch(() => {});
+    },
+  );
+}
+
+/** A browser context of its own (its own sign-in), 1280×860, closed with the others in `contexts`. */
+export async function newContext(
+  browser: Browser,
+  baseUrl: string,
+  contexts: BrowserContext[],
+): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: baseUrl });
   contexts.push(context);
-  return context.newPage();
+  await fetchAppFilesWithDeadline(context, baseUrl);
+  return context;
+}
+
+/** A page in a browser context of its own (its own sign-in), 1280×860, closed with the others in `contexts`. */
+export async function newPage(browser: Browser, baseUrl: string, contexts: BrowserContext[]): Promise<Page> {
+  return (await newContext(browser, baseUrl, contexts)).newPage();
 }
 
 /** Waits for the session page's connection to be up. */

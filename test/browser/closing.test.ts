@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createSessionManagementService, type SessionManagementService } from "../../src/client";
-import { launchChromium, sheetReadOnly, sheetText, signIn } from "./browser";
+import { launchChromium, newPage, sheetReadOnly, sheetText, signIn } from "./browser";
 
 const baseUrl = inject("baseUrl");
 const run = crypto.randomUUID().slice(0, 6);
@@ -30,9 +30,7 @@ async function serviceFor(userId: string, name: string): Promise<SessionManageme
 async function openAsMember(name: string, userId: string): Promise<Page> {
   const member = await serviceFor(userId, name);
   await member.joinSession(sessionId, invitationCode);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: baseUrl });
-  contexts.push(context);
-  const page = await context.newPage();
+  const page = await newPage(browser, baseUrl, contexts);
   await page.goto(`/sessions/${sessionId}`);
   await signIn(page, name, userId);
   await page.getByTestId("connection").filter({ hasText: "Connected" }).waitFor();

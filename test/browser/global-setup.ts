@@ -3,7 +3,7 @@
  * `wrangler dev` — on a free port, with every bit of state in a temporary directory (`--persist-to`).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -79,8 +79,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ],
     { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
+  // Also in a file, whose end a failing test prints (diagnose.ts).
+  const serverLog = path.join(state, "wrangler.log");
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-20_000);
+    appendFileSync(serverLog, chunk);
   };
   server.stdout?.on("data", keep);
   server.stderr?.on("data", keep);
@@ -110,5 +113,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
   project.provide("baseUrl", baseUrl);
+  project.provide("serverLog", serverLog);
   return stop;
 }

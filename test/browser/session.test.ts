@@ -5,7 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium, screenshot, sheetReadOnly, sheetText, signIn } from "./browser";
+import { launchChromium, newContext, screenshot, sheetReadOnly, sheetText, signIn } from "./browser";
 
 const baseUrl = inject("baseUrl");
 const run = crypto.randomUUID().slice(0, 6);
@@ -22,9 +22,8 @@ let sessionId = "";
 let joinLink = "";
 
 async function newPage(options: { clipboard?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: baseUrl });
+  const context = await newContext(browser, baseUrl, contexts);
   if (options.clipboard) await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
-  contexts.push(context);
   return context.newPage();
 }
 
