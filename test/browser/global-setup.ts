@@ -13,10 +13,13 @@ import { ensureDevVars } from "../../scripts/dev-vars.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+// NODE_ENV is vitest's "test" here: the app is built as `npm start` builds it, for production (React's own build, not
+// its development one with its checks and warnings).
+const buildEnv = { ...env, NODE_ENV: "production" };
 const STARTUP_TIMEOUT_MS = 60_000;
 
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { cwd: root, env, encoding: "utf8" });
+function run(command: string, args: string[], runEnv: NodeJS.ProcessEnv = env): void {
+  const result = spawnSync(command, args, { cwd: root, env: runEnv, encoding: "utf8" });
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   }
@@ -53,7 +56,7 @@ async function waitForHealth(url: string, server: ChildProcess, output: () => st
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   ensureDevVars();
   const state = mkdtempSync(path.join(tmpdir(), "chordme-browser-"));
-  run("npx", ["vite", "build", "web", "--logLevel", "warn"]);
+  run("npx", ["vite", "build", "web", "--logLevel", "warn"], buildEnv);
   run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
 
   const port = await freePort();
