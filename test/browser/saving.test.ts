@@ -1,7 +1,8 @@
 /**
  * The session page as a band relies on it: a saving state that is always shown, edits made offline that go out when
  * the network is back, a warning before leaving with unsent edits; and for keyboards and screen readers, page titles
- * and focus on navigation, a dialog that gives the focus back, a playback slider read out as times.
+ * and focus on navigation, a dialog that gives the focus back, a playback slider read out as times; and a page whose
+ * code is slow to come, or cannot come, says so and offers a reload.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -125,5 +126,28 @@ describe("saving, going offline and finding one's way", () => {
     await expect
       .poll(() => leader.evaluate(() => document.activeElement?.textContent?.trim() ?? ""), WAIT)
       .toBe("New session");
+  });
+
+  it("offers a reload when a page's code is slow to come, and says so when it cannot come", async () => {
+    const page = await newPage(browser, baseUrl, contexts);
+    const statsCode = "**/assets/StatsPage-*.js";
+    await page.route(statsCode, () => {
+      // never answered
+    });
+    await page.goto(`/sessions/${sessionId}/stats`);
+    await signIn(page, "Lena Leader", `lena-${run}`);
+    const loading = page.getByRole("status").filter({ hasText: "Loading…" });
+    await loading.waitFor(WAIT);
+    await loading.getByText("This is taking longer than it should.").waitFor(WAIT);
+
+    // The latest route comes first: the code now fails at once.
+    await page.route(statsCode, (route) => route.abort("connectionfailed"));
+    await loading.getByRole("button", { name: "Reload" }).click();
+    const failure = page.getByRole("alert").filter({ hasText: "This part of the page could not be loaded or shown." });
+    await failure.waitFor(WAIT);
+
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    await failure.getByRole("button", { name: "Reload" }).click();
+    await page.getByRole("heading", { level: 1 }).filter({ hasText: "Offline drill" }).waitFor(WAIT);
   });
 });

@@ -1,10 +1,11 @@
 import { createSessionManagementService } from "chordme-sessions/client";
-import { lazy, Suspense, useCallback, useMemo, useState } from "react";
+import { lazy, useCallback, useMemo, useState } from "react";
 import { AppContext, type AppContextValue } from "./lib/app";
 import { clearToken, loadToken, saveToken, userFromToken } from "./lib/auth";
 import { usePageFocus } from "./lib/page-focus";
 import { linkProps, type Route, useRoute } from "./lib/router";
 import { SignInPage } from "./pages/SignInPage";
+import { LazyPart } from "./widgets/LazyPart";
 
 // Each page is its own chunk, so a page loads only its own code (the session page's editor is the largest part).
 const AdminPage = lazy(() => import("./pages/AdminPage").then((module) => ({ default: module.AdminPage })));
@@ -77,7 +78,8 @@ export function App() {
           </button>
         </span>
       </nav>
-      <Suspense fallback={<PageLoading />}>
+      {/* Keyed by page: after a page that failed to load, the next one is tried afresh. */}
+      <LazyPart key={route.name} label="Loading…" page>
         {route.name === "session" ? (
           <SessionPage key={route.sessionId} sessionId={route.sessionId} perform={route.perform === true} />
         ) : null}
@@ -87,7 +89,7 @@ export function App() {
         {route.name === "templates" ? <TemplatesPage /> : null}
         {route.name === "admin" ? <AdminPage /> : null}
         {route.name === "home" ? <HomePage /> : null}
-      </Suspense>
+      </LazyPart>
     </AppContext.Provider>
   );
 }
@@ -97,13 +99,5 @@ function NavLink({ to, route, name, children }: { to: string; route: Route; name
     <a className="nav-link" {...linkProps(to)} aria-current={route.name === name ? "page" : undefined}>
       {children}
     </a>
-  );
-}
-
-function PageLoading() {
-  return (
-    <main>
-      <p className="muted">Loading…</p>
-    </main>
   );
 }

@@ -1,5 +1,5 @@
 import type { Cursor, SessionView } from "chordme-sessions/client";
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { type LiveComment, useKnownNames, useLiveSession, useUnsentWarning } from "../lib/live";
 import { useSessionRights } from "../lib/rights";
@@ -10,6 +10,7 @@ import { Comments } from "../widgets/Comments";
 import { ErrorNote, RoleBadge, StatusBadge } from "../widgets/common";
 import { HealthBadge } from "../widgets/HealthBadge";
 import { InvitationsPanel } from "../widgets/InvitationsPanel";
+import { LazyPart } from "../widgets/LazyPart";
 import { ParticipantPanel } from "../widgets/ParticipantPanel";
 import { RecordingPanel } from "../widgets/RecordingPanel";
 import { SessionFullNote } from "../widgets/SessionFullNote";
@@ -247,7 +248,7 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
         />
       ) : null}
       {settingsOpen ? (
-        <Suspense fallback={null}>
+        <LazyPart label="Opening the settings…">
           <SessionSettingsDialog
             session={view}
             rights={rights}
@@ -258,10 +259,10 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
               setSaved("Settings saved.");
             }}
           />
-        </Suspense>
+        </LazyPart>
       ) : null}
       {perform && live.realtime ? (
-        <Suspense fallback={<p className="muted">Opening the performance view…</p>}>
+        <LazyPart label="Opening the performance view…">
           <PerformanceView
             realtime={live.realtime}
             sessionId={sessionId}
@@ -271,12 +272,12 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
             selection={selection}
             fallbackTitle={view.name}
           />
-        </Suspense>
+        </LazyPart>
       ) : null}
       <div className="session-body" hidden={perform}>
         <div className="main-column">
           {live.realtime && editorOpened ? (
-            <Suspense fallback={<p className="muted">Opening the chord sheet…</p>}>
+            <LazyPart label="Opening the chord sheet…">
               <ChordEditor
                 realtime={live.realtime}
                 readOnlyReason={reason}
@@ -285,7 +286,7 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
                 onSelectionChange={setSelection}
                 onError={showError}
               />
-            </Suspense>
+            </LazyPart>
           ) : null}
           {live.realtime ? (
             <Comments

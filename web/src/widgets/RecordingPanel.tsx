@@ -4,10 +4,11 @@ import {
   type RecordingStatus,
   SessionApiError,
 } from "chordme-sessions/client";
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { lazy, useCallback, useEffect, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { formatDateTime, formatDuration } from "../lib/format";
 import { ErrorNote } from "./common";
+import { LazyPart } from "./LazyPart";
 
 // The player loads when a recording is first played back.
 const Playback = lazy(() => import("./Playback").then((module) => ({ default: module.Playback })));
@@ -112,7 +113,7 @@ export function RecordingPanel({ sessionId, canRecord, isRecording, participants
         <p className="muted small">No recordings yet.</p>
       )}
       {playing ? (
-        <Suspense fallback={<p className="muted small">Opening the player…</p>}>
+        <LazyPart label="Opening the player…">
           <Playback
             key={playing.id}
             sessionId={sessionId}
@@ -121,7 +122,7 @@ export function RecordingPanel({ sessionId, canRecord, isRecording, participants
             knownNames={knownNames}
             onClose={() => setPlaying(null)}
           />
-        </Suspense>
+        </LazyPart>
       ) : null}
     </section>
   );
