@@ -363,6 +363,25 @@ describe("SessionManagementService transport", () => {
     expect(network).toMatchObject({ status: 0, code: "NETWORK_ERROR" });
     expect(friendlyMessage(network)).toBe("We cannot reach the server. Check your connection and try again.");
 
+    // A request the network holds: given up at the deadline, and its fetch aborted.
+    let aborted = false;
+    const held = createSessionManagementService({
+      baseUrl: "https://api.example",
+      getToken: () => "t",
+      requestTimeoutMs: 50,
+      fetch: (_input, init) =>
+        new Promise<Response>((_resolve, reject) => {
+          init?.signal?.addEventListener("abort", () => {
+            aborted = true;
+            reject(new DOMException("The operation was aborted", "AbortError"));
+          });
+        }),
+    });
+    const timeout = await failure(held.getSession("s-1"));
+    expect(timeout).toMatchObject({ status: 0, code: "TIMEOUT", message: "The server did not answer within 0.05 s" });
+    expect(aborted).toBe(true);
+    expect(friendlyMessage(timeout)).toBe("The server did not answer in time. Check your connection and try again.");
+
     const limited = new SessionApiError(429, "RATE_LIMITED", "Too many requests", undefined, 7);
     expect(friendlyMessage(limited)).toBe("That was a lot at once. Try again in 7 seconds.");
   });

@@ -15,6 +15,11 @@ export class SessionApiError extends Error {
     this.name = "SessionApiError";
   }
 
+  /** No answer came (NETWORK_ERROR or TIMEOUT): nothing was refused, and asking again may work. */
+  get unanswered(): boolean {
+    return this.status === 0;
+  }
+
   /** The field-by-field problems of a VALIDATION_ERROR; empty for any other error. */
   get issues(): ValidationIssue[] {
     if (!Array.isArray(this.details)) return [];
@@ -63,6 +68,7 @@ const SENTENCES: Record<string, string> = {
   RATE_LIMITED: "That was a lot at once. Wait a moment and try again.",
   PAYLOAD_TOO_LARGE: "That is too much to send at once. Try a shorter text.",
   NETWORK_ERROR: "We cannot reach the server. Check your connection and try again.",
+  TIMEOUT: "The server did not answer in time. Check your connection and try again.",
   INTERNAL_ERROR: "Something went wrong on our side. Please try again.",
   NOT_CONFIGURED: "The server is not set up for this yet. Ask whoever runs it.",
   NOT_CONNECTED: "You are not connected to the session right now. Wait a moment while we reconnect.",

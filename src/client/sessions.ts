@@ -51,7 +51,14 @@ export interface SessionManagementOptions {
   getToken: () => string | null | undefined | Promise<string | null | undefined>;
   /** Defaults to the global fetch; tests pass the Worker's own. */
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /**
+   * A request whose answer has not begun after this long fails with TIMEOUT (default 30 s; 0: never). The server
+   * may still have done what a change asked: read it back before asking again.
+   */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 
@@ -68,6 +75,7 @@ export class SessionManagementService {
   readonly #baseUrl: string;
   readonly #getToken: SessionManagementOptions["getToken"];
   readonly #fetch: (input: string, init?: RequestInit) => Promise<Response>;
+  readonly #timeoutMs: number;
 
   constructor(options: SessionManagementOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -75,6 +83,7 @@ export class SessionManagementService {
     // Called unbound: a browser's fetch throws "Illegal invocation" when called as a method of another object.
     const fetchImpl = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
     this.#fetch = (input, init) => fetchImpl(input, init);
+    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   // ---------------------------------------------------------------- songs
@@ -350,16 +359,25 @@ export class SessionManagementService {
       body = JSON.stringify(options.body);
       headers["Content-Type"] = "application/json";
     }
+    // A request can stall without ever failing; the deadline ends at the answer's headers, so a long body streams.
+    const request = new AbortController();
+    const deadline = this.#timeoutMs > 0 ? setTimeout(() => request.abort(), this.#timeoutMs) : null;
     let response: Response;
     try {
       response = await this.#fetch(`${this.#baseUrl}/api/v1${path}${queryString(options.query)}`, {
         method,
         headers,
         body,
+        signal: request.signal,
       });
     } catch (error) {
+      if (request.signal.aborted) {
+        throw new SessionApiError(0, "TIMEOUT", `The server did not answer within ${this.#timeoutMs / 1000} s`);
+      }
       const reason = error instanceof Error ? error.message : String(error);
       throw new SessionApiError(0, "NETWORK_ERROR", `The request did not reach the server: ${reason}`);
+    } finally {
+      if (deadline !== null) clearTimeout(deadline);
     }
     if (response.ok) return response;
     throw await errorFrom(response);

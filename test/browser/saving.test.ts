@@ -2,7 +2,8 @@
  * The session page as a band relies on it: a saving state that is always shown, edits made offline that go out when
  * the network is back, a warning before leaving with unsent edits; and for keyboards and screen readers, page titles
  * and focus on navigation, a dialog that gives the focus back, a playback slider read out as times; and a page whose
- * code is slow to come, or cannot come, says so and offers a reload.
+ * code is slow to come, or cannot come, says so and offers a reload; a session the network keeps away says so and
+ * tries again.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -149,5 +150,23 @@ describe("saving, going offline and finding one's way", () => {
     await page.unrouteAll({ behavior: "ignoreErrors" });
     await failure.getByRole("button", { name: "Reload" }).click();
     await page.getByRole("heading", { level: 1 }).filter({ hasText: "Offline drill" }).waitFor(WAIT);
+  });
+
+  it("says a session that could not be reached could not be loaded, not that it is closed, and tries again", async () => {
+    const page = await newPage(browser, baseUrl, contexts);
+    const sessionRead = (url: URL) => url.pathname === `/api/v1/sessions/${sessionId}`;
+    await page.route(sessionRead, (route) =>
+      route.request().method() === "GET" ? route.abort("internetdisconnected") : route.fallback(),
+    );
+    await page.goto(`/sessions/${sessionId}`);
+    await signIn(page, "Lena Leader", `lena-${run}`);
+    await page.getByRole("heading", { name: "The session could not be loaded" }).waitFor(WAIT);
+    await page.getByText("We cannot reach the server. Check your connection and try again.").waitFor(WAIT);
+    expect(await page.getByText("This session is not open to you").count()).toBe(0);
+
+    await page.unroute(sessionRead);
+    await page.getByRole("button", { name: "Try again" }).click();
+    await waitUntilLive(page);
+    await page.getByRole("heading", { level: 1, name: "Offline drill" }).waitFor(WAIT);
   });
 });

@@ -1,4 +1,4 @@
-import type { Cursor, SessionView } from "chordme-sessions/client";
+import { type Cursor, SessionApiError, type SessionView } from "chordme-sessions/client";
 import { lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { useApp, useErrorSentence } from "../lib/app";
 import { type LiveComment, useKnownNames, useLiveSession, useUnsentWarning } from "../lib/live";
@@ -36,7 +36,7 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
   const { service, user } = useApp();
   const sentence = useErrorSentence();
   const [view, setView] = useState<SessionView | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<{ sentence: string; unanswered: boolean } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [selection, setSelection] = useState<Cursor | null>(null);
   const [pastComments, setPastComments] = useState<LiveComment[]>([]);
@@ -63,7 +63,10 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
         setView(await service.getSession(sessionId));
         setLoadError(null);
       } catch (caught) {
-        setLoadError(sentence(caught));
+        setLoadError({
+          sentence: sentence(caught),
+          unanswered: caught instanceof SessionApiError && caught.unanswered,
+        });
       }
     },
     [service, sessionId, sentence],
@@ -101,13 +104,27 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
   const showError = useCallback((error: unknown) => setNotice(sentence(error)), [sentence]);
   const closeSettings = useCallback(() => setSettingsOpen(false), []);
 
+  if (loadError?.unanswered) {
+    return (
+      <main className="session-page">
+        <BackLink />
+        <section className="card">
+          <h2>The session could not be loaded</h2>
+          <ErrorNote message={loadError.sentence} />
+          <button type="button" onClick={() => void load()}>
+            Try again
+          </button>
+        </section>
+      </main>
+    );
+  }
   if (loadError) {
     return (
       <main className="session-page">
         <BackLink />
         <section className="card">
           <h2>This session is not open to you</h2>
-          <ErrorNote message={loadError} />
+          <ErrorNote message={loadError.sentence} />
           <p className="muted">Ask the session leader for an invitation or the join link.</p>
         </section>
       </main>
