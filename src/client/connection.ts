@@ -246,11 +246,15 @@ export class Connection {
       if (this.#socket?.readyState === SOCKET_OPEN) return;
       const reason = `no answer within ${this.#connectTimeoutMs / 1000} s`;
       this.#generation++;
-      this.#ticketRequest?.abort();
-      this.#ticketRequest = null;
+      this.#abortTicketRequest();
       if (this.#socket) this.#dropSocket(CLIENT_DROP, reason);
       this.#scheduleReconnect(CLIENT_DROP, reason);
     }, this.#connectTimeoutMs);
+  }
+
+  #abortTicketRequest(): void {
+    this.#ticketRequest?.abort();
+    this.#ticketRequest = null;
   }
 
   /** Gets a ticket and builds the WebSocket URL with this client's id and the revision to resume from. */
@@ -357,8 +361,7 @@ export class Connection {
     this.#generation++;
     this.#reconnectTimer = cancel(this.#reconnectTimer);
     this.#attemptTimer = cancel(this.#attemptTimer);
-    this.#ticketRequest?.abort();
-    this.#ticketRequest = null;
+    this.#abortTicketRequest();
     this.#handlers.stopped();
     this.#setStatus({ status: "closed", code, reason, terminal });
     this.#ready?.reject(new RealtimeError("CLOSED", `The session connection closed (${code}): ${reason}`, code));

@@ -104,28 +104,21 @@ export function SessionPage({ sessionId, perform = false }: { sessionId: string;
   const showError = useCallback((error: unknown) => setNotice(sentence(error)), [sentence]);
   const closeSettings = useCallback(() => setSettingsOpen(false), []);
 
-  if (loadError?.unanswered) {
-    return (
-      <main className="session-page">
-        <BackLink />
-        <section className="card">
-          <h2>The session could not be loaded</h2>
-          <ErrorNote message={loadError.sentence} />
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </section>
-      </main>
-    );
-  }
   if (loadError) {
+    // No answer is not a refusal: say so, and offer to ask again.
     return (
       <main className="session-page">
         <BackLink />
         <section className="card">
-          <h2>This session is not open to you</h2>
+          <h2>{loadError.unanswered ? "The session could not be loaded" : "This session is not open to you"}</h2>
           <ErrorNote message={loadError.sentence} />
-          <p className="muted">Ask the session leader for an invitation or the join link.</p>
+          {loadError.unanswered ? (
+            <button type="button" onClick={() => void load()}>
+              Try again
+            </button>
+          ) : (
+            <p className="muted">Ask the session leader for an invitation or the join link.</p>
+          )}
         </section>
       </main>
     );
